@@ -1,0 +1,4 @@
+"""Lifelong NER Lab engine: data, models, strategies, metrics and the command line.
+
+Never imports streamlit; pages talk to it through `engine.jobs` and `engine.config` only.
+"""

@@ -1,0 +1,188 @@
+"""The one validated run configuration: the wizard builds it, the CLI reads it, the worker gets it.
+
+Every field has a default that works offline on a 2-core CPU; unknown keys and out-of-range values
+are rejected with a message that names the field (`ConfigError`). Strategy sections are looked up
+by `strategy.kind` in a registry so later strategies add their own typed section without touching
+this file.
+
+    cfg = load_config("examples/finetune_news.yaml", overrides=["train.epochs=1"])
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationError, field_validator
+
+
+class ConfigError(ValueError):
+    """A config that cannot be used; the message names each bad field."""
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DataConfig(Section):
+    train: str = Field("builtin:news", description="Training data: builtin:NAME or a file path")
+    dev: str | None = Field(
+        None, description="Dev data; default: the builtin's dev split, else 10% of train"
+    )
+    test: str | None = Field(None, description="Test data; default: the builtin's test split")
+    unknown_labels: Literal["map_to_o", "reject"] = Field(
+        "map_to_o", description="Entity types seen only in dev/test: map them to O or refuse"
+    )
+    max_train_sentences: int | None = Field(
+        None, ge=1, description="Use only the first N training sentences (quick demos)"
+    )
+
+
+class FinetuneStrategy(Section):
+    kind: Literal["finetune"] = "finetune"
+    mode: Literal["full", "frozen", "lora"] = Field(
+        "full",
+        description="full: all weights; frozen: head (+ top-k layers); lora: low-rank adapters",
+    )
+    trainable_layers: int = Field(
+        0, ge=0, le=48, description="frozen mode: how many top encoder layers also train"
+    )
+    lora_r: int = Field(8, ge=1, le=256, description="LoRA rank")
+    lora_alpha: int = Field(16, ge=1, le=1024, description="LoRA scaling numerator")
+    lora_dropout: float = Field(0.1, ge=0.0, lt=1.0, description="Dropout on LoRA inputs")
+
+
+# kind -> section model; strategies that land later register theirs with `register_strategy_config`.
+STRATEGY_CONFIGS: dict[str, type[Section]] = {"finetune": FinetuneStrategy}
+
+
+def register_strategy_config(kind: str, model: type[Section]) -> None:
+    STRATEGY_CONFIGS[kind] = model
+
+
+class TrainConfig(Section):
+    epochs: int = Field(3, ge=1, le=1000, description="Passes over the training data")
+    max_steps: int | None = Field(None, ge=1, description="Stop after this many optimizer steps")
+    batch_size: int = Field(16, ge=1, le=4096, description="Sentences (windows) per step")
+    lr: float = Field(1e-4, gt=0.0, le=1.0, description="Peak learning rate (AdamW)")
+    head_lr: float | None = Field(
+        None, gt=0.0, le=1.0, description="Classifier head lr; default lr"
+    )
+    weight_decay: float = Field(0.01, ge=0.0, le=1.0, description="AdamW weight decay")
+    warmup_ratio: float = Field(0.1, ge=0.0, le=0.9, description="Share of steps spent warming up")
+    grad_clip: float = Field(1.0, gt=0.0, description="Gradient norm clip")
+    seed: int = Field(13, ge=0, description="Seed for data order and initialisation")
+    device: Literal["auto", "cpu", "cuda", "mps"] = Field(
+        "auto", description="auto: CUDA, MPS, CPU"
+    )
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = Field(
+        "auto", description="auto: bf16 where the hardware runs it fast, else fp32"
+    )
+    max_length: int = Field(
+        128, ge=8, le=4096, description="Sub-tokens per window (longer sentences are windowed)"
+    )
+    eval_every: int | None = Field(
+        None, ge=1, description="Evaluate on dev every N steps; default each epoch"
+    )
+    patience: int | None = Field(
+        None, ge=1, description="Stop after N evaluations without dev-F1 gain"
+    )
+    log_every: int = Field(10, ge=1, description="Log training loss every N steps")
+    group_by_length: bool = Field(True, description="Batch similar lengths together (less padding)")
+    save_checkpoint: bool = Field(True, description="Keep the best checkpoint on disk")
+
+
+class RunConfig(Section):
+    name: str = Field("run", min_length=1, max_length=200, description="A name for the run")
+    data: DataConfig = Field(default_factory=DataConfig)
+    backbone: str = Field(
+        "minilm-l6", min_length=1, description="minilm-l6, tiny, a local path or hf:ID"
+    )
+    strategy: SerializeAsAny[Section] = Field(default_factory=FinetuneStrategy)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+
+    @field_validator("strategy", mode="before")
+    @classmethod
+    def _strategy_by_kind(cls, value: Any) -> Section:
+        if isinstance(value, Section):
+            return value
+        if not isinstance(value, dict):
+            raise ValueError("must be a mapping with a 'kind'")
+        kind = value.get("kind", "finetune")
+        model = STRATEGY_CONFIGS.get(kind)
+        if model is None:
+            raise ValueError(f"unknown kind {kind!r}; choose one of {sorted(STRATEGY_CONFIGS)}")
+        return model.model_validate(value)
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
+
+
+def _format_errors(err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"] if not str(p).startswith("function-"))
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key"
+        lines.append(f"{loc or '(top level)'}: {msg}")
+    return "; ".join(lines)
+
+
+def parse_config(raw: dict[str, Any] | None) -> RunConfig:
+    """Validate a plain mapping; raise ConfigError naming every bad field."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(
+            "config must be a mapping of sections (name, data, backbone, strategy, train)"
+        )
+    try:
+        return RunConfig.model_validate(raw)
+    except ValidationError as err:
+        raise ConfigError(_format_errors(err)) from None
+
+
+def apply_overrides(raw: dict[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
+    """Apply `key.path=value` strings (values parsed as YAML) to a nested mapping, in place."""
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set {item!r}: expected key.path=value")
+        value = yaml.safe_load(text) if text.strip() else None
+        node = raw
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"--set {item!r}: {part} is not a section")
+            node = child
+        node[parts[-1]] = value
+    return raw
+
+
+def load_config(
+    path: str | Path | None = None,
+    overrides: Iterable[str] = (),
+    base: dict[str, Any] | None = None,
+) -> RunConfig:
+    """Read YAML (or start from `base`, e.g. a stored run's config), apply --set overrides."""
+    raw: dict[str, Any] = copy.deepcopy(base) if base is not None else {}
+    if path is not None:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as err:
+            raise ConfigError(f"{path}: cannot read ({err.strerror or err})") from None
+        try:
+            raw = yaml.safe_load(text) or {}
+        except yaml.YAMLError as err:
+            raise ConfigError(f"{path}: not valid YAML ({err})") from None
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{path}: the top level must be a mapping")
+    return parse_config(apply_overrides(raw, overrides))

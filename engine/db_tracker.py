@@ -1,0 +1,76 @@
+"""Tracker that records into the lab database, in batches so training never waits on SQLite.
+
+Metric points are buffered and written every `flush_seconds` (or `max_buffer` points) in one
+transaction, which also refreshes the run's heartbeat. Evaluations, artifacts and summary values
+are written at once: they are rare and the UI wants them immediately.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from engine.metrics.ner import NerReport
+from storage import runs as run_store
+from storage.db import write_session
+
+
+class DbTracker:
+    def __init__(self, run_id: int, *, flush_seconds: float = 2.0, max_buffer: int = 500):
+        self.run_id = run_id
+        self.flush_seconds = flush_seconds
+        self.max_buffer = max_buffer
+        self._buffer: list[tuple[int, str, float, int | None]] = []
+        self._last_flush = time.monotonic()
+        self.stop_event = threading.Event()  # set by the worker's SIGTERM handler
+
+    def log_metric(self, key: str, value: float, step: int, task: int | None = None) -> None:
+        self._buffer.append((int(step), key, float(value), task))
+        if (
+            len(self._buffer) >= self.max_buffer
+            or time.monotonic() - self._last_flush >= self.flush_seconds
+        ):
+            self.flush()
+
+    def log_evaluation(
+        self,
+        split: str,
+        stage: str,
+        report: NerReport,
+        *,
+        step: int | None = None,
+        task: int | None = None,
+    ) -> None:
+        self.flush()
+        with write_session() as s:
+            run_store.add_evaluation(
+                s,
+                self.run_id,
+                split=split,
+                stage=stage,
+                overall=report.overall(),
+                per_type=report.per_type_dicts(),
+                task=task,
+                step=step,
+            )
+
+    def log_artifact(self, kind: str, path: Path, stage: str | None = None) -> None:
+        with write_session() as s:
+            run_store.add_artifact(s, self.run_id, kind=kind, path=str(path), stage=stage)
+
+    def update_summary(self, **values: Any) -> None:
+        with write_session() as s:
+            run_store.update_summary(s, self.run_id, values)
+
+    def should_stop(self) -> bool:
+        return self.stop_event.is_set()
+
+    def flush(self) -> None:
+        points, self._buffer = self._buffer, []
+        self._last_flush = time.monotonic()
+        with write_session() as s:
+            if points:
+                run_store.add_metric_points(s, self.run_id, points)
+            run_store.heartbeat(s, self.run_id)

@@ -1,0 +1,1 @@
+"""Metric functions: pure, tested on hand-made inputs with known answers."""

@@ -1,0 +1,1 @@
+"""Backbones (by short registry key), token-classification models and checkpoints."""

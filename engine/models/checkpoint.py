@@ -1,0 +1,52 @@
+"""Checkpoints in Hugging Face format, written atomically.
+
+A checkpoint folder holds safetensors weights, the tokenizer, config.json with id2label/label2id
+and `lab_config.json` (the run's full resolved config), so
+`transformers.pipeline("token-classification", model=DIR)` works on it and the run can be
+repeated. It is written under a temporary name and renamed into place, so a kill mid-save leaves
+the previous checkpoint loadable (RELIABILITY 12).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+LAB_CONFIG = "lab_config.json"
+
+
+def export_model(model: Any) -> Any:
+    """The plain transformers model to save: LoRA adapters are merged into the base weights."""
+    if hasattr(model, "merge_and_unload") and hasattr(model, "peft_config"):
+        import copy
+
+        return copy.deepcopy(model).merge_and_unload()
+    return model
+
+
+def save_checkpoint(model: Any, tokenizer: Any, target: Path, run_config: dict[str, Any]) -> Path:
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        export_model(model).save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
+        (tmp / LAB_CONFIG).write_text(json.dumps(run_config, indent=2), encoding="utf-8")
+        old = target.with_name(f".{target.name}.old")
+        if target.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+        os.replace(tmp, target)
+        shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def is_checkpoint(path: Path) -> bool:
+    return (path / "config.json").is_file() and any(path.glob("*.safetensors"))

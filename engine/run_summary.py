@@ -1,0 +1,112 @@
+"""What `show` and `list` print: a run's summary as plain JSON-able dicts, and text tables."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from storage import queries
+from storage.db import read_session
+
+METRIC_KEYS = (
+    "dev_f1",
+    "test_f1",
+    "test_precision",
+    "test_recall",
+    "train_tokens_per_s",
+    "train_seconds",
+    "steps",
+    "best_step",
+    "trainable_parameters",
+)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat(timespec="seconds") if value else None
+
+
+def _duration(row: queries.RunRow) -> float | None:
+    if row.started_at is None:
+        return None
+    end = row.finished_at or datetime.now(row.started_at.tzinfo)
+    return round((end - row.started_at).total_seconds(), 1)
+
+
+def stored_config(run_id: int) -> dict[str, Any]:
+    with read_session() as s:
+        detail = queries.get_run(s, run_id)
+    if detail is None:
+        raise ValueError(f"no run {run_id}")
+    return detail.config
+
+
+def row_dict(row: queries.RunRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "kind": row.kind,
+        "method": row.method,
+        "status": str(row.status),
+        "device": row.device,
+        "created_at": _iso(row.created_at),
+        "duration_s": _duration(row),
+        "dev_f1": row.summary.get("dev_f1"),
+        "test_f1": row.summary.get("test_f1"),
+        "error": row.error,
+    }
+
+
+def run_summary(run_id: int) -> dict[str, Any] | None:
+    with read_session() as s:
+        detail = queries.get_run(s, run_id)
+        if detail is None:
+            return None
+    out = row_dict(detail)
+    out.update(
+        metrics={k: detail.summary[k] for k in METRIC_KEYS if k in detail.summary},
+        started_at=_iso(detail.started_at),
+        finished_at=_iso(detail.finished_at),
+        device_info=detail.device_info,
+        checkpoint=detail.summary.get("checkpoint"),
+        config=detail.config,
+        log_path=detail.log_path,
+        parent_id=detail.parent_id,
+        group=detail.group_name,
+    )
+    if str(detail.status) == "RUNNING":
+        out["pid"] = detail.pid
+    return out
+
+
+def list_summaries(limit: int = 50) -> list[dict[str, Any]]:
+    with read_session() as s:
+        return [row_dict(r) for r in queries.list_runs(s, limit=limit)]
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def format_run_table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "no runs yet: python -m engine run examples/finetune_news.yaml"
+    cols = ("id", "name", "kind", "method", "status", "device", "dev_f1", "test_f1", "duration_s")
+    table = [cols] + [tuple(_fmt(r[c]) for c in cols) for r in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(cols))]
+    return "\n".join(
+        "  ".join(v.ljust(w) for v, w in zip(line, widths, strict=True)) for line in table
+    )
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    lines = [
+        f"run {summary['id']}: {summary['name']} ({summary['kind']}/{summary['method']})",
+        f"status: {summary['status']}" + (f" - {summary['error']}" if summary.get("error") else ""),
+        f"device: {_fmt(summary['device'])}",
+    ]
+    lines += [f"{k}: {_fmt(v)}" for k, v in summary["metrics"].items()]
+    if summary.get("checkpoint"):
+        lines.append(f"checkpoint: {summary['checkpoint']}")
+    return "\n".join(lines)

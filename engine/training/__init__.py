@@ -1,0 +1,1 @@
+"""The training loop, batching into tensors, and prediction for token classification."""

@@ -1,0 +1,205 @@
+"""The one training loop for token classification (fine-tuning now; continual tasks reuse it).
+
+AdamW, warmup + linear decay, gradient clipping, bf16/fp16 autocast where it pays, length-grouped
+batches with dynamic padding, dev evaluation each epoch or every N steps, early stopping on dev F1,
+best weights kept. Methods that need more (EWC, distillation, mapping alignment) pass `hooks`
+whose `extra_loss` is added to the task loss: plugins on one loop, not copies of it.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import torch
+from tqdm.auto import tqdm
+
+from engine.config import TrainConfig
+from engine.data.alignment import Window
+from engine.data.batching import length_grouped_batches, shuffled_batches
+from engine.metrics.ner import NerReport
+from engine.tracker import Tracker
+from engine.training.optim import make_optimizer, make_scheduler
+from engine.training.predict import autocast_for
+from engine.training.tensors import collate
+
+
+class LoopHook(Protocol):
+    def extra_loss(
+        self, model: Any, batch: dict[str, torch.Tensor], outputs: Any
+    ) -> torch.Tensor | None: ...
+
+
+@dataclass
+class LoopResult:
+    steps: int = 0
+    train_tokens: int = 0
+    train_seconds: float = 0.0
+    best_f1: float = -1.0
+    best_step: int = 0
+    last_loss: float = math.nan
+    stopped: bool = False  # cancelled through the tracker
+    early_stopped: bool = False
+
+    @property
+    def tokens_per_s(self) -> float:
+        return self.train_tokens / self.train_seconds if self.train_seconds > 0 else 0.0
+
+
+def epoch_batches(windows: Sequence[Window], cfg: TrainConfig, epoch: int) -> list[list[int]]:
+    seed = cfg.seed * 1000 + epoch
+    if cfg.group_by_length:
+        return length_grouped_batches([w.length for w in windows], cfg.batch_size, seed)
+    return shuffled_batches(len(windows), cfg.batch_size, seed)
+
+
+def total_steps(n_windows: int, cfg: TrainConfig) -> int:
+    per_epoch = math.ceil(n_windows / cfg.batch_size)
+    return cfg.max_steps if cfg.max_steps is not None else per_epoch * cfg.epochs
+
+
+@dataclass
+class Fit:
+    """State of one call to `fit`; methods are the loop's steps."""
+
+    model: Any
+    cfg: TrainConfig
+    device: torch.device
+    dtype: torch.dtype
+    pad_id: int
+    tracker: Tracker
+    evaluate_dev: Callable[[], NerReport] | None
+    on_improve: Callable[[int, NerReport], None] | None
+    hooks: Sequence[LoopHook]
+    task: int | None
+    step_offset: int
+
+    def train_step(self, batch: dict[str, torch.Tensor], optimizer, scheduler, scaler) -> float:
+        batch = {k: v.to(self.device) for k, v in batch.items()}
+        with autocast_for(self.device, self.dtype):
+            outputs = self.model(**batch)
+            loss = outputs.loss
+            for hook in self.hooks:
+                extra = hook.extra_loss(self.model, batch, outputs)
+                if extra is not None:
+                    loss = loss + extra
+        optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        scaler.unscale_(optimizer)
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
+        scaler.step(optimizer)
+        scaler.update()
+        scheduler.step()
+        return float(loss.detach())
+
+    def evaluate(self, res: LoopResult, step: int, stage: str) -> bool:
+        """Evaluate on dev; keep the best weights; return True when patience ran out."""
+        if self.evaluate_dev is None:
+            return False
+        report = self.evaluate_dev()
+        self.tracker.log_evaluation("dev", stage, report, step=step, task=self.task)
+        self.tracker.log_metric("dev_f1", report.f1, step, self.task)
+        if report.f1 > res.best_f1:
+            res.best_f1, res.best_step = report.f1, step
+            self.best_state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+            self.evals_without_gain = 0
+            if self.on_improve is not None:
+                self.on_improve(step, report)
+        else:
+            self.evals_without_gain += 1
+        return self.cfg.patience is not None and self.evals_without_gain >= self.cfg.patience
+
+    best_state: dict[str, torch.Tensor] | None = None
+    evals_without_gain: int = 0
+
+
+def fit(
+    model: Any,
+    train_windows: Sequence[Window],
+    *,
+    cfg: TrainConfig,
+    device: torch.device,
+    dtype: torch.dtype,
+    pad_id: int,
+    tracker: Tracker,
+    evaluate_dev: Callable[[], NerReport] | None = None,
+    on_improve: Callable[[int, NerReport], None] | None = None,
+    hooks: Sequence[LoopHook] = (),
+    task: int | None = None,
+    step_offset: int = 0,
+    progress: bool = True,
+) -> LoopResult:
+    """Train `model` in place on `train_windows`; on return it holds the best dev weights."""
+    if not train_windows:
+        raise ValueError("no training data: the training split has no sentences")
+    run = Fit(
+        model,
+        cfg,
+        device,
+        dtype,
+        pad_id,
+        tracker,
+        evaluate_dev,
+        on_improve,
+        hooks,
+        task,
+        step_offset,
+    )
+    steps = total_steps(len(train_windows), cfg)
+    optimizer = make_optimizer(model, cfg.lr, cfg.head_lr, cfg.weight_decay)
+    scheduler = make_scheduler(optimizer, steps, cfg.warmup_ratio)
+    scaler = torch.amp.GradScaler(device.type, enabled=dtype == torch.float16)
+    res = LoopResult()
+    bar = tqdm(
+        total=steps,
+        desc="train",
+        unit="step",
+        disable=not progress,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
+    model.train()
+    epoch, done = 0, False
+    while not done:
+        batches = epoch_batches(train_windows, cfg, epoch)
+        for b_idx, batch_ids in enumerate(batches):
+            if tracker.should_stop():
+                res.stopped = done = True
+                break
+            batch = collate([train_windows[i] for i in batch_ids], pad_id)
+            started = time.perf_counter()
+            loss = run.train_step(batch, optimizer, scheduler, scaler)
+            res.train_seconds += time.perf_counter() - started
+            res.train_tokens += int(batch["attention_mask"].sum())
+            res.steps += 1
+            res.last_loss = loss
+            step = step_offset + res.steps
+            if res.steps % cfg.log_every == 0 or res.steps == 1:
+                tracker.log_metric("train_loss", loss, step, task)
+                tracker.log_metric("lr", scheduler.get_last_lr()[0], step, task)
+                tracker.log_metric("tokens_per_s", res.tokens_per_s, step, task)
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss:.3f}", tok_s=f"{res.tokens_per_s:.0f}", refresh=False)
+            end_of_epoch = b_idx == len(batches) - 1
+            due = (cfg.eval_every and res.steps % cfg.eval_every == 0) or (
+                cfg.eval_every is None and end_of_epoch
+            )
+            last = res.steps >= steps
+            if (due or last) and run.evaluate(
+                res, step, f"step-{step}" if cfg.eval_every else f"epoch-{epoch + 1}"
+            ):
+                res.early_stopped = done = True
+                break
+            if last:
+                done = True
+                break
+        epoch += 1
+    bar.close()
+    if run.best_state is not None:
+        model.load_state_dict(run.best_state)
+    tracker.flush()
+    return res

@@ -1,0 +1,204 @@
+"""Engines, sessions and schema creation, with SQLite set up for many processes at once.
+
+The promises this module keeps (docs/RELIABILITY.md, storage 1-5):
+- every SQLite connection runs WAL (read back, else `StorageError` at start-up),
+  busy_timeout 10 s, foreign_keys ON, synchronous NORMAL;
+- write transactions start with `BEGIN IMMEDIATE`, so a writer waits for the lock up front
+  instead of failing with SQLITE_BUSY when a deferred read transaction tries to upgrade;
+- engines are cached per (url, pid): a child process never reuses its parent's pool;
+- `init_db` is safe when several processes start together on a fresh database.
+
+Any other SQLAlchemy URL (PostgreSQL) gets a plain engine; the pragmas are SQLite-only.
+
+Usage::
+
+    with write_session() as s:        # BEGIN IMMEDIATE ... COMMIT (ROLLBACK on error)
+        s.add(obj)
+    with read_session() as s:         # BEGIN (deferred) ... ROLLBACK
+        rows = s.scalars(select(Run)).all()
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from storage.models import Base
+from storage.paths import database_url
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Answers the new journal mode, or the old one when SQLite cannot switch (memory, NFS...).
+_JOURNAL_MODE_PRAGMA = "PRAGMA journal_mode = WAL"
+
+# Execution option read by the "begin" hook; its value is the SQLite BEGIN flavour.
+_BEGIN_OPTION = "lab_sqlite_begin"
+_WRITE_OPTIONS = {_BEGIN_OPTION: "IMMEDIATE"}
+_READ_OPTIONS = {_BEGIN_OPTION: "DEFERRED"}
+
+
+class StorageError(RuntimeError):
+    """The database cannot be used as the lab needs (for example WAL is unavailable)."""
+
+
+_engines: dict[tuple[str, int], Engine] = {}
+_initialised: weakref.WeakSet[Engine] = weakref.WeakSet()
+_lock = threading.Lock()
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """The engine for `url` (default `database_url()`), one per URL per process.
+
+    A SQLite engine is probed once on creation, so a database where WAL cannot work fails
+    here, at start-up, with a `StorageError` rather than on the first write.
+    """
+    url = url or database_url()
+    pid = os.getpid()
+    with _lock:
+        _forget_inherited_engines(pid)
+        engine = _engines.get((url, pid))
+        if engine is None:
+            engine = _create_engine(url)
+            _engines[(url, pid)] = engine
+        return engine
+
+
+def dispose_engines() -> None:
+    """Close every engine this process created and forget them (tests, shutdown)."""
+    with _lock:
+        for (_, pid), engine in list(_engines.items()):
+            # close=False for inherited pools: their connections belong to the parent.
+            engine.dispose(close=pid == os.getpid())
+        _engines.clear()
+
+
+def init_db(engine: Engine) -> None:
+    """Create the schema if it is missing; safe when several processes do it at once.
+
+    On SQLite the whole check-and-create runs inside one `BEGIN IMMEDIATE` transaction
+    (SQLite DDL is transactional), so the second process waits for the first and then finds
+    every table present. Other backends can still race (PostgreSQL reports "already exists"
+    or a duplicate pg_type row), so a failed pass is retried once: by then the winner's tables
+    are visible and checkfirst skips them; a real error fails the retry too and propagates.
+    """
+    if engine in _initialised:
+        return
+    try:
+        _create_all(engine)
+    except DBAPIError:
+        _create_all(engine)
+    _initialised.add(engine)
+
+
+@contextmanager
+def write_session(url: str | None = None) -> Iterator[Session]:
+    """A session whose transaction starts `BEGIN IMMEDIATE`; commits on success, else rolls back.
+
+    Keep write sessions short: SQLite has one writer at a time, and every other writer
+    waits (up to busy_timeout) while this one is open.
+    """
+    session = Session(_ready_engine(url), expire_on_commit=False, execution_options=_WRITE_OPTIONS)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+@contextmanager
+def read_session(url: str | None = None) -> Iterator[Session]:
+    """A session for reading: a deferred transaction (one consistent snapshot), never committed.
+
+    Anything written through it is rolled back on exit; use `write_session` to write.
+    """
+    session = Session(
+        _ready_engine(url),
+        expire_on_commit=False,
+        autoflush=False,
+        execution_options=_READ_OPTIONS,
+    )
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+def _ready_engine(url: str | None) -> Engine:
+    engine = get_engine(url)
+    init_db(engine)
+    return engine
+
+
+def _create_all(engine: Engine) -> None:
+    with engine.connect().execution_options(**_WRITE_OPTIONS) as conn, conn.begin():
+        Base.metadata.create_all(conn, checkfirst=True)
+
+
+def _forget_inherited_engines(pid: int) -> None:
+    """Drop engines created by a parent before fork, without closing the parent's connections."""
+    for key in [k for k in _engines if k[1] != pid]:
+        _engines.pop(key).dispose(close=False)
+
+
+def _create_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+
+    database = parsed.database or ""
+    if database and database != ":memory:" and not database.startswith("file:"):
+        os.makedirs(os.path.dirname(os.path.abspath(database)), exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "begin", _emit_sqlite_begin)
+    # Probe now: a database where WAL cannot work must fail at start-up (RELIABILITY 5).
+    try:
+        with engine.connect():
+            pass
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    # Take BEGIN away from the sqlite3 driver (its legacy mode does not BEGIN before SELECT or
+    # DDL); _emit_sqlite_begin emits it instead. This is the recipe from the SQLAlchemy
+    # SQLite dialect docs, "Enabling Non-Legacy SQLite Transactional Modes".
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        # busy_timeout first: switching a fresh file to WAL takes a lock other processes hold.
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        mode = cursor.execute(_JOURNAL_MODE_PRAGMA).fetchone()[0]
+        if str(mode).lower() != "wal":
+            database = cursor.execute("PRAGMA database_list").fetchone()[2] or ":memory:"
+            raise StorageError(
+                f"SQLite database {database!r} cannot use write-ahead logging "
+                f"(journal_mode is {mode!r}, expected 'wal'). The lab needs WAL so that jobs "
+                "and the dashboard can use the database at the same time; it does not work "
+                "in memory or on network file systems (NFS, SMB). Point LAB_HOME or "
+                "LAB_DB_URL at a local disk."
+            )
+        cursor.execute("PRAGMA foreign_keys = ON")
+        # NORMAL is durable across application crashes in WAL mode; only power loss can
+        # drop the last commits, in exchange for not fsyncing on every metric batch.
+        cursor.execute("PRAGMA synchronous = NORMAL")
+    finally:
+        cursor.close()
+
+
+def _emit_sqlite_begin(conn: Connection) -> None:
+    mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
