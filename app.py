@@ -1,45 +1,33 @@
 """Lifelong NER Lab dashboard (entry point: `streamlit run app.py`).
 
-Pages import `storage` and `engine.config` only: no torch or transformers at import time, so
-every page renders in well under a second.
+Routes to the pages in `pages/` with st.navigation. Pages import `storage`, `engine.jobs` and
+`engine.config` only: no torch or transformers at import time, so every page renders in well
+under a second. Each rerun also lets the launcher start queued jobs and mark lost ones
+(throttled to once every few seconds, see pages.ui.reconcile_jobs).
 """
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from storage import queries
-from storage.db import read_session
+from pages import ui
 
 st.set_page_config(page_title="Lifelong NER Lab", page_icon="🧠", layout="wide")
-st.title("Lifelong NER Lab")
-st.caption(
-    "Fine-tune, meta-learn and continually train named-entity recognisers, and watch how the "
-    "mapping from tokens to representations changes."
-)
 
-with read_session() as session:
-    runs = queries.list_runs(session, limit=200)
+PAGES = [
+    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+    st.Page("pages/data.py", title="Data", icon="📚"),
+    st.Page("pages/train.py", title="Train", icon="🚀"),
+    st.Page("pages/runs.py", title="Runs", icon="📈"),
+    st.Page("pages/compare.py", title="Compare", icon="⚖️"),
+]
 
-if not runs:
-    st.info(
-        "No runs yet. Start one from a terminal: `python -m engine run examples/tiny_quick.yaml`"
-    )
-else:
-    table = pd.DataFrame(
-        [
-            {
-                "id": r.id,
-                "name": r.name,
-                "strategy": f"{r.kind}/{r.method}",
-                "status": str(r.status),
-                "device": r.device,
-                "dev F1": r.summary.get("dev_f1"),
-                "test F1": r.summary.get("test_f1"),
-                "created": r.created_at,
-            }
-            for r in runs
-        ]
-    )
-    st.dataframe(table, hide_index=True, width="stretch", key="runs_table")
+# Our own sidebar links, and st.navigation hidden: with a `pages/` folder beside app.py,
+# Streamlit's first run in a fresh server would otherwise draw its old folder-based menu
+# (file names, helper modules included) instead of these titles (.streamlit/config.toml hides it).
+page = st.navigation(PAGES, position="hidden")
+with st.sidebar:
+    for entry in PAGES:
+        st.page_link(entry, label=entry.title, icon=entry.icon)
+ui.reconcile_jobs()
+page.run()

@@ -1,6 +1,8 @@
 """Command line (the contract in DESIGN.md; scripts and CI depend on it).
 
     python -m engine run CONFIG.yaml [--set key.path=value ...]   # last line: run_id=<ID>
+    python -m engine submit CONFIG.yaml [--set ...] [--group NAME] # background; run_id=<ID>
+    python -m engine cancel RUN_ID [--grace SECONDS]
     python -m engine show RUN_ID [--json]
     python -m engine list [--json]
     python -m engine export RUN_ID DIR
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -28,6 +31,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     run.add_argument("--from-run", type=int, help="repeat the exact config of an earlier run")
     run.add_argument("--quiet", action="store_true", help="no progress output")
+    submit = sub.add_parser("submit", help="queue a config as a background job")
+    submit.add_argument("config", help="YAML config")
+    submit.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    submit.add_argument("--group", help="group name (compare runs of one experiment)")
+    cancel = sub.add_parser("cancel", help="stop a queued or running job")
+    cancel.add_argument("run_id", type=int)
+    cancel.add_argument("--grace", type=float, default=10.0, help="seconds before SIGKILL")
     show = sub.add_parser("show", help="summary of a run")
     show.add_argument("run_id", type=int)
     show.add_argument("--json", action="store_true")
@@ -49,6 +59,8 @@ def _fail(message: str, code: int = 1) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from engine.db_tracker import DbTracker
+    from engine.heartbeat import Heartbeat
     from engine.runner import RunFailed, create_run_record, execute_run
 
     if args.from_run is not None:
@@ -59,11 +71,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         cfg = load_config(args.config, overrides=args.overrides)
     else:
         return _fail("give a CONFIG.yaml or --from-run ID", 2)
-    run_id = create_run_record(cfg)
+    # Claimed at creation: a dispatcher must not start a background worker for this run.
+    run_id = create_run_record(cfg, claim_pid=os.getpid())
+    tracker = DbTracker(run_id)
+    # Beats through model loading and evaluation; stops training if the run is cancelled.
+    heartbeat = Heartbeat(run_id, on_lost=tracker.stop_event.set).start()
     try:
-        summary = execute_run(run_id, progress=not args.quiet)
+        summary = execute_run(run_id, progress=not args.quiet, tracker=tracker)
     except RunFailed as err:
         print(f"error: run {run_id} failed: {err}", file=sys.stderr)
+        print(f"run_id={run_id}")
+        return 1
+    finally:
+        heartbeat.stop()
+    if summary.get("cancelled"):
+        print(f"error: run {run_id} was stopped", file=sys.stderr)
         print(f"run_id={run_id}")
         return 1
     if not args.quiet:
@@ -75,9 +97,41 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_submit(args: argparse.Namespace) -> int:
+    from engine.launcher import submit
+
+    cfg = load_config(args.config, overrides=args.overrides)
+    run_id = submit(cfg, group_name=args.group)
+    print(f"submitted run {run_id} ({_status(run_id)}); log: python -m engine show {run_id}")
+    print(f"run_id={run_id}")
+    return 0
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    from engine.launcher import cancel
+
+    cancelled = cancel(args.run_id, grace_s=args.grace, wait=True)
+    status = _status(args.run_id)
+    if status is None:
+        return _fail(f"no run {args.run_id}")
+    print(f"run {args.run_id}: {status}")
+    return 0 if cancelled else _fail(f"run {args.run_id} had already finished ({status})")
+
+
+def _status(run_id: int) -> str | None:
+    from storage import queries
+    from storage.db import read_session
+
+    with read_session() as s:
+        run = queries.get_run(s, run_id)
+    return None if run is None else str(run.status)
+
+
 def cmd_show(args: argparse.Namespace) -> int:
+    from engine.launcher import reconcile
     from engine.run_summary import format_summary, run_summary
 
+    reconcile()  # a vanished job shows as FAILED (lost), not as RUNNING forever
     summary = run_summary(args.run_id)
     if summary is None:
         return _fail(f"no run {args.run_id}")
@@ -86,7 +140,10 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    from engine.launcher import reconcile
     from engine.run_summary import format_run_table, list_summaries
+
+    reconcile()
 
     rows = list_summaries(args.limit)
     print(json.dumps(rows, indent=2, default=str) if args.json else format_run_table(rows))
@@ -109,6 +166,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "run": cmd_run,
+    "submit": cmd_submit,
+    "cancel": cmd_cancel,
     "show": cmd_show,
     "list": cmd_list,
     "export": cmd_export,

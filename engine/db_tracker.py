@@ -1,8 +1,9 @@
 """Tracker that records into the lab database, in batches so training never waits on SQLite.
 
-Metric points are buffered and written every `flush_seconds` (or `max_buffer` points) in one
-transaction, which also refreshes the run's heartbeat. Evaluations, artifacts and summary values
-are written at once: they are rare and the UI wants them immediately.
+Metric points and score-matrix cells are buffered and written every `flush_seconds` (or
+`max_buffer` points) in one transaction, which also refreshes the run's heartbeat. Evaluations,
+artifacts, records and summary values are written at once: they are rare and the UI wants them
+immediately.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.metrics.ner import NerReport
+from storage import continual as continual_store
 from storage import runs as run_store
 from storage.db import write_session
 
@@ -23,6 +25,7 @@ class DbTracker:
         self.flush_seconds = flush_seconds
         self.max_buffer = max_buffer
         self._buffer: list[tuple[int, str, float, int | None]] = []
+        self._cells: list[tuple[str, int, int, float]] = []
         self._last_flush = time.monotonic()
         self.stop_event = threading.Event()  # set by the worker's SIGTERM handler
 
@@ -60,6 +63,13 @@ class DbTracker:
         with write_session() as s:
             run_store.add_artifact(s, self.run_id, kind=kind, path=str(path), stage=stage)
 
+    def log_matrix_cell(self, row: int, col: int, value: float, kind: str = "f1") -> None:
+        self._cells.append((kind, int(row), int(col), float(value)))
+
+    def log_record(self, kind: str, stage: str | None, payload: dict[str, Any]) -> None:
+        with write_session() as s:
+            continual_store.add_record(s, self.run_id, kind=kind, stage=stage, payload=payload)
+
     def update_summary(self, **values: Any) -> None:
         with write_session() as s:
             run_store.update_summary(s, self.run_id, values)
@@ -69,8 +79,11 @@ class DbTracker:
 
     def flush(self) -> None:
         points, self._buffer = self._buffer, []
+        cells, self._cells = self._cells, []
         self._last_flush = time.monotonic()
         with write_session() as s:
             if points:
                 run_store.add_metric_points(s, self.run_id, points)
+            if cells:
+                continual_store.add_matrix_cells(s, self.run_id, cells)
             run_store.heartbeat(s, self.run_id)

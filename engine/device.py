@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import socket
 from typing import Any
 
 import torch
@@ -53,6 +54,10 @@ def device_info(device: torch.device) -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "threads": torch.get_num_threads(),
         "machine": platform.machine(),
+        # The launcher trusts a pid check only for runs of its own host.
+        "hostname": socket.gethostname(),
+        # The launcher gives each job its own GPU through this variable.
+        "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
     }
     if device.type == "cuda":
         props = torch.cuda.get_device_properties(device)

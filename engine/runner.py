@@ -1,12 +1,16 @@
 """Execute one stored run: the code path shared by `engine run` (foreground) and the worker.
 
 run_id = create_run_record(cfg); summary = execute_run(run_id)
+
+A run is executed by the process that claims it (storage.runs.claim_run): a PENDING row, or a
+RUNNING row the launcher already marked with this process's pid.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import traceback
 from typing import Any
 
@@ -24,6 +28,10 @@ class RunFailed(RuntimeError):
     """A run ended FAILED; the message is the one-line reason stored with it."""
 
 
+class NotClaimable(RunFailed):
+    """The run is not this process's to execute (finished, or another process runs it)."""
+
+
 # Errors in what the user gave us: the one-line reason says it all, no traceback in the log.
 USER_ERRORS = (RunFailed, ConfigError, DataError, BackboneError)
 
@@ -34,10 +42,19 @@ def method_of(cfg: RunConfig) -> str:
 
 
 def create_run_record(
-    cfg: RunConfig, *, parent_id: int | None = None, group_name: str | None = None
+    cfg: RunConfig,
+    *,
+    parent_id: int | None = None,
+    group_name: str | None = None,
+    claim_pid: int | None = None,
 ) -> int:
+    """Store a PENDING run; with `claim_pid`, RUNNING for that process in the same transaction.
+
+    A foreground run claims its row at once, so no launcher's dispatcher starts a worker for it
+    while this process is still importing torch.
+    """
     with write_session() as s:
-        return run_store.create_run(
+        run_id = run_store.create_run(
             s,
             name=cfg.name,
             kind=cfg.strategy.kind,
@@ -46,6 +63,10 @@ def create_run_record(
             parent_id=parent_id,
             group_name=group_name,
         )
+        if claim_pid is not None:
+            host = {"hostname": socket.gethostname()}
+            run_store.claim_run(s, run_id, pid=claim_pid, device="starting", device_info=host)
+        return run_id
 
 
 def run_dir(run_id: int):
@@ -61,7 +82,10 @@ def one_line(err: BaseException) -> str:
 
 
 def execute_run(run_id: int, *, progress: bool = True, tracker: Any = None) -> dict[str, Any]:
-    """Run a PENDING run to a terminal state; return its summary or raise RunFailed."""
+    """Run a PENDING run (or one RUNNING for this pid) to a terminal state; return its summary.
+
+    Raises RunFailed when it ends FAILED, NotClaimable (writing nothing) when it is not ours.
+    """
     import torch  # heavy: only when a run actually executes
 
     from engine.db_tracker import DbTracker
@@ -79,10 +103,10 @@ def execute_run(run_id: int, *, progress: bool = True, tracker: Any = None) -> d
         dtype = pick_precision(device, cfg.train.precision)
         info = device_info(device) | {"precision": str(dtype).removeprefix("torch.")}
         with write_session() as s:
-            if not run_store.mark_running(
+            if not run_store.claim_run(
                 s, run_id, pid=os.getpid(), device=describe(device), device_info=info
             ):
-                raise RunFailed(f"run {run_id} is not PENDING (it was {detail.status})")
+                raise NotClaimable(f"run {run_id} is not this process's to run ({detail.status})")
         if progress:
             print(
                 f"run {run_id}: {cfg.strategy.kind} on {describe(device)} ({info['precision']})",
@@ -93,6 +117,8 @@ def execute_run(run_id: int, *, progress: bool = True, tracker: Any = None) -> d
         summary = get_strategy(cfg.strategy.kind)(ctx)
         tracker.flush()
         tracker.update_summary(**summary)
+    except NotClaimable:
+        raise  # someone else's run: leave its status alone
     except (Exception, KeyboardInterrupt) as err:
         _finish_failed(run_id, tracker, err)
         if isinstance(err, RunFailed):

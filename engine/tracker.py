@@ -1,7 +1,7 @@
 """The one object a strategy talks to the outside world through.
 
-A strategy logs metrics, evaluations, checkpoints and summary values here and asks whether it
-should stop; it never opens a database session. `MemoryTracker` keeps everything in lists (tests,
+A strategy logs metrics, evaluations, checkpoints, score-matrix cells, stage records (JSON) and
+summary values here and asks whether it should stop; it never opens a database session. `MemoryTracker` keeps everything in lists (tests,
 benchmarks); `engine.db_tracker.DbTracker` writes to storage in buffered batches.
 """
 
@@ -29,6 +29,14 @@ class Tracker(Protocol):
 
     def log_artifact(self, kind: str, path: Path, stage: str | None = None) -> None: ...
 
+    def log_matrix_cell(self, row: int, col: int, value: float, kind: str = "f1") -> None:
+        """Score after task `row` (-1: before any task) on task `col`'s test data."""
+        ...
+
+    def log_record(self, kind: str, stage: str | None, payload: dict[str, Any]) -> None:
+        """A JSON document about one stage (forgotten examples, type drift, ...)."""
+        ...
+
     def update_summary(self, **values: Any) -> None: ...
 
     def should_stop(self) -> bool: ...
@@ -43,6 +51,8 @@ class MemoryTracker:
         default_factory=list
     )
     artifacts: list[tuple[str, Path, str | None]] = field(default_factory=list)
+    matrix_cells: list[tuple[str, int, int, float]] = field(default_factory=list)
+    records: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     stop_requested: bool = False
 
@@ -62,6 +72,12 @@ class MemoryTracker:
 
     def log_artifact(self, kind: str, path: Path, stage: str | None = None) -> None:
         self.artifacts.append((kind, Path(path), stage))
+
+    def log_matrix_cell(self, row: int, col: int, value: float, kind: str = "f1") -> None:
+        self.matrix_cells.append((kind, int(row), int(col), float(value)))
+
+    def log_record(self, kind: str, stage: str | None, payload: dict[str, Any]) -> None:
+        self.records.append((kind, stage, payload))
 
     def update_summary(self, **values: Any) -> None:
         self.summary.update(values)

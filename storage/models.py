@@ -247,3 +247,32 @@ class Artifact(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     run: Mapped[Run] = relationship(back_populates="artifacts", lazy="raise")
+
+
+class MatrixCell(Base):
+    """One cell of a continual run's score matrix: after task `row` (-1: before any task), on
+    task `col`'s test data. `kind` "f1" is R (micro-F1); "type_f1:LOC" scores one entity type."""
+
+    __tablename__ = "matrix_cells"
+    __table_args__ = (UniqueConstraint("run_id", "kind", "row", "col"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(96), default="f1")
+    row: Mapped[int]
+    col: Mapped[int]
+    value: Mapped[float | None] = mapped_column(Float)
+
+
+class RunRecord(Base):
+    """A JSON document a run produced at some stage (forgotten examples, type drift, ...)."""
+
+    __tablename__ = "run_records"
+    __table_args__ = (Index("ix_run_records_run_kind", "run_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(64))
+    stage: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

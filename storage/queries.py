@@ -88,6 +88,17 @@ class EvaluationRow:
 
 
 @dataclass(frozen=True, slots=True)
+class MetricPointRow:
+    """One logged scalar, as stored (for exports such as a metrics CSV)."""
+
+    step: int
+    key: str
+    value: float
+    task: int | None
+    wall_time: float
+
+
+@dataclass(frozen=True, slots=True)
 class ArtifactRow:
     """A file a run produced."""
 
@@ -187,6 +198,34 @@ def metric_series(
         query = _downsampled(run_id, key, task, first, last - first + 1, max_points // 2)
         rows = session.execute(query)
     return [(step, math.nan if value is None else value, wall) for step, value, wall in rows]
+
+
+def metric_points(session: Session, run_id: int) -> list[MetricPointRow]:
+    """Every metric point of a run, not downsampled, ordered by key, step and insertion.
+
+    For exports; a chart wants `metric_series`, which bounds the number of points.
+    """
+    query = (
+        select(
+            MetricPoint.step, MetricPoint.key, MetricPoint.value, MetricPoint.task,
+            MetricPoint.wall_time,
+        )
+        .where(MetricPoint.run_id == run_id)
+        .order_by(MetricPoint.key, MetricPoint.step, MetricPoint.id)
+    )  # fmt: skip
+    return [
+        MetricPointRow(step, key, math.nan if value is None else value, task, wall)
+        for step, key, value, task, wall in session.execute(query)
+    ]
+
+
+def run_configs(session: Session, run_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The stored configs of several runs in one query: {run_id: config}; unknown ids left out."""
+    wanted = sorted({int(i) for i in run_ids})
+    if not wanted:
+        return {}
+    query = select(Run.id, Run.config).where(Run.id.in_(wanted))
+    return {run_id: dict(config) for run_id, config in session.execute(query)}
 
 
 def evaluations(session: Session, run_id: int, *, split: str | None = None) -> list[EvaluationRow]:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -119,6 +121,79 @@ def mark_running(
         "device_info": device_info,
     }
     return _conditional_update(session, run_id, ALLOWED_SOURCES[RunStatus.RUNNING], values)
+
+
+def claim_run(
+    session: Session,
+    run_id: int,
+    *,
+    pid: int,
+    device: str,
+    device_info: dict[str, Any] | None = None,
+) -> bool:
+    """Make `pid` the run's process: PENDING -> RUNNING, or adopt a RUNNING row started for it.
+
+    The launcher marks a job RUNNING with its child's pid in the transaction that starts it, so
+    no second dispatcher starts it again; the worker then claims that row here. A RUNNING row
+    with another pid belongs to someone else: False, nothing written.
+    """
+    if mark_running(session, run_id, pid=pid, device=device, device_info=device_info):
+        return True
+    statement = (
+        update(Run)
+        .where(Run.id == run_id, Run.status == RunStatus.RUNNING, Run.pid == pid)
+        .values(device=device, device_info=device_info, heartbeat_at=utcnow())
+        .returning(Run.id)
+    )
+    result = session.execute(statement, execution_options={"synchronize_session": "fetch"})
+    return result.scalar_one_or_none() is not None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveRun:
+    """What the launcher needs to tell whether a RUNNING run's process is still there."""
+
+    id: int
+    pid: int | None
+    hostname: str | None
+    gpu: str | None  # the CUDA_VISIBLE_DEVICES it was given
+    heartbeat_at: datetime | None
+    started_at: datetime | None
+    cancel_requested: bool
+
+
+def running_runs(session: Session, *, backend: str = "local") -> list[LiveRun]:
+    """RUNNING runs of `backend`, oldest first."""
+    query = (
+        select(Run.id, Run.pid, Run.device_info, Run.heartbeat_at, Run.started_at, Run.summary)
+        .where(Run.status == RunStatus.RUNNING, Run.backend == backend)
+        .order_by(Run.id)
+    )
+    return [
+        LiveRun(
+            id=row.id,
+            pid=row.pid,
+            hostname=(row.device_info or {}).get("hostname"),
+            gpu=(row.device_info or {}).get("cuda_visible_devices"),
+            heartbeat_at=row.heartbeat_at,
+            started_at=row.started_at,
+            cancel_requested=bool((row.summary or {}).get("cancel_requested")),
+        )
+        for row in session.execute(query)
+    ]
+
+
+def pending_run_ids(session: Session, *, limit: int, backend: str = "local") -> list[int]:
+    """Ids of the oldest PENDING runs of `backend` (the order a launcher serves them)."""
+    if limit <= 0:
+        return []
+    query = (
+        select(Run.id)
+        .where(Run.status == RunStatus.PENDING, Run.backend == backend)
+        .order_by(Run.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
 
 
 def heartbeat(session: Session, run_id: int) -> bool:

@@ -16,6 +16,7 @@ from engine.tracker import Tracker
 
 class StrategyKind(StrEnum):
     FINETUNE = "finetune"
+    CONTINUAL = "continual"
 
 
 @dataclass

@@ -1,0 +1,69 @@
+"""The `continual` strategy: build the task stream and the model, run the continual loop, report.
+
+    strategy: {kind: continual, method: lwf, tasks: {by: types, order: [[PER], [LOC, ORG]]}}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.config import ContinualStrategy
+from engine.data.alignment import SpecialIds
+from engine.data.tasks import build_stream
+from engine.models.backbones import load_token_classifier, load_tokenizer, resolve_backbone
+from engine.models.checkpoint import save_checkpoint
+from engine.strategies.base import RunContext, StrategyKind, register_strategy
+from engine.strategies.continual.loop import labels_until, run_stream
+from engine.strategies.finetune import seed_everything
+
+
+@register_strategy(StrategyKind.CONTINUAL)
+def run_continual(ctx: RunContext) -> dict[str, Any]:
+    cfg = ctx.config
+    strategy = cfg.strategy
+    assert isinstance(strategy, ContinualStrategy)
+    seed_everything(cfg.train.seed)
+    stream = build_stream(strategy.tasks, cfg.data, seed=cfg.train.seed)
+    for note in stream.notes:
+        ctx.say(f"note: {note}")
+    for task in stream.tasks:
+        ctx.say(f"{task.name}: {len(task.train)} train / {len(task.test)} test sentences")
+    backbone = resolve_backbone(cfg.backbone)
+    tokenizer = load_tokenizer(backbone)
+    model = load_token_classifier(backbone, labels_until(stream, 0), vocab_size=len(tokenizer))
+    model = model.to(ctx.device)
+    res = run_stream(
+        model,
+        tokenizer,
+        stream,
+        strategy,
+        cfg.train,
+        ctx.tracker,
+        device=ctx.device,
+        dtype=ctx.dtype,
+        pad_id=SpecialIds.of(tokenizer).pad,
+        say=ctx.say,
+        progress=ctx.progress,
+    )
+    summary: dict[str, Any] = {
+        "steps": res.steps,
+        "train_seconds": round(res.train_seconds, 3),
+        "eval_seconds": round(res.eval_seconds, 3),
+        "eval_share": round(res.eval_seconds / res.total_seconds, 4) if res.total_seconds else None,
+        "labels": list(model.config.id2label.values()),
+    }
+    if res.stopped:
+        summary["cancelled"] = True
+        return summary
+    assert res.summary is not None and res.final_report is not None
+    summary["continual"] = res.summary
+    summary["test_f1"] = res.final_report.f1
+    summary["test_precision"] = res.final_report.precision
+    summary["test_recall"] = res.final_report.recall
+    ctx.tracker.log_evaluation("test", "final", res.final_report, step=res.steps)
+    if cfg.train.save_checkpoint:
+        checkpoint_dir = ctx.run_dir / "checkpoint"
+        save_checkpoint(model, tokenizer, checkpoint_dir, cfg.to_dict())
+        ctx.tracker.log_artifact("checkpoint", checkpoint_dir, "final")
+        summary["checkpoint"] = str(checkpoint_dir)
+    return summary

@@ -1,0 +1,435 @@
+"""Train: a wizard that builds one RunConfig and launches it with engine.jobs.submit.
+
+Steps: data -> backbone -> strategy and mode -> hyperparameters -> review (the exact YAML, a
+time estimate, download) -> Launch. The config being built lives in st.session_state["wiz"] as
+the plain dict RunConfig.to_dict() gives; each step's widgets read their defaults from it and
+write their values back, so going Back and Next keeps every choice. Strategy and
+hyperparameter widgets are generated from the pydantic fields (label, default, bounds, and the
+Field description as help), so a strategy registered in STRATEGY_CONFIGS later shows up here
+with no page change. Every widget has a `wiz_*` key for AppTest and browser tests.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import tempfile
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+import streamlit as st
+
+from engine import jobs
+from engine.config import (
+    STRATEGY_CONFIGS,
+    ConfigError,
+    DataConfig,
+    RunConfig,
+    TrainConfig,
+    load_config,
+    parse_config,
+)
+from pages import ui
+from storage import queries
+
+STEPS = ("Data", "Backbone", "Strategy", "Hyperparameters", "Review")
+DATA, BACKBONE, STRATEGY, HYPER, REVIEW = range(len(STEPS))
+BACKBONES = {
+    "minilm-l6": "all-MiniLM-L6-v2: a pretrained 6-layer English encoder (22M parameters)",
+    "tiny": "a 2-layer BERT initialised from scratch: fast, for demos and tests",
+    "other": "a local model folder or a Hugging Face id written hf:ORG/NAME",
+}
+# Rough training throughput (tokens/s) on a 2-core CPU; a GPU is taken as GPU_SPEEDUP faster.
+TOKENS_PER_S_CPU = {"minilm-l6": 2000.0, "tiny": 9000.0}
+OTHER_TOKENS_PER_S_CPU = 1000.0
+GPU_SPEEDUP = 20.0
+MAIN_TRAIN_FIELDS = ("epochs", "batch_size", "lr", "device", "max_length", "seed")
+SOURCES = ("Built-in corpus", "Imported dataset")
+HOLD_OUT = ""  # the dev / test option meaning "no file: hold out / skip"
+
+
+def wizard() -> dict[str, Any]:
+    if "wiz" not in st.session_state:
+        st.session_state["wiz"] = RunConfig().to_dict()
+        st.session_state["wiz_step"] = DATA
+    return st.session_state["wiz"]
+
+
+def go_to(step: int) -> None:
+    st.session_state["wiz_step"] = step
+    st.rerun()
+
+
+def load_into_wizard(raw: dict[str, Any]) -> None:
+    """Replace the wizard's config (validated), forget the widgets' old values, show Review."""
+    cfg = parse_config(raw)
+    for key in [k for k in st.session_state if str(k).startswith("wiz_")]:
+        if key not in ("wiz_config_upload", "wiz_clone_run", "wiz_loaded_upload"):
+            del st.session_state[key]
+    st.session_state["wiz"] = cfg.to_dict()
+    go_to(REVIEW)
+
+
+# ---- generic widgets from pydantic fields -------------------------------------------------
+
+
+def field_input(model: type, name: str, current: Any, key: str, label: str | None = None) -> Any:
+    """A widget for one pydantic field: default from `current`, help from its description."""
+    info = model.model_fields[name]
+    label = label or name.replace("_", " ")
+    help_text = info.description
+    args = get_args(info.annotation)
+    optional = type(None) in args
+    base = next(a for a in args if a is not type(None)) if optional else info.annotation
+    bounds = {
+        k: getattr(m, k) for m in info.metadata for k in ("ge", "le", "gt", "lt") if hasattr(m, k)
+    }
+    if get_origin(base) is Literal:
+        options = list(get_args(base))
+        index = options.index(current) if current in options else 0
+        return st.radio(label, options, index=index, key=key, help=help_text, horizontal=True)
+    if base is bool:
+        return st.checkbox(label, value=bool(current), key=key, help=help_text)
+    if base in (int, float):
+        return _number_input(base, label, current, key, help_text, bounds, optional, info.default)
+    text = st.text_input(
+        label, value="" if current is None else str(current), key=key, help=help_text
+    )
+    return (text.strip() or None) if optional else text
+
+
+def _number_input(
+    kind: type,
+    label: str,
+    current: Any,
+    key: str,
+    help_text: str | None,
+    bounds: dict[str, Any],
+    optional: bool,
+    default: Any,
+) -> Any:
+    low = bounds.get("ge", bounds.get("gt"))
+    high = bounds.get("le")
+    placeholder = "default" if optional else None
+    if kind is int:
+        return st.number_input(
+            label,
+            value=None if current is None else int(current),
+            min_value=None if low is None else int(low),
+            max_value=None if high is None else int(high),
+            step=1,
+            key=key,
+            help=help_text,
+            placeholder=placeholder,
+        )
+    # A step a tenth of the default's order of magnitude (lr 1e-4 -> 1e-5); fixed per field.
+    reference = default if isinstance(default, int | float) and default else 1e-4
+    step = 10 ** math.floor(math.log10(abs(reference))) / 10
+    return st.number_input(
+        label,
+        value=None if current is None else float(current),
+        min_value=None if low is None else float(low),
+        max_value=None if high is None else float(high),
+        step=step,
+        format="%g",
+        key=key,
+        help=help_text,
+        placeholder=placeholder,
+    )
+
+
+# ---- steps ----------------------------------------------------------------------------------
+
+
+def data_step(wiz: dict[str, Any]) -> bool | None:
+    data = wiz["data"]
+    is_builtin = data["train"].startswith("builtin:")
+    source = st.radio(
+        "Training data",
+        SOURCES,
+        index=0 if is_builtin else 1,
+        key="wiz_data_source",
+        horizontal=True,
+    )
+    if source == SOURCES[0]:
+        catalog = {c["name"]: c for c in ui.builtin_catalog()}
+        names = list(catalog)
+        current = data["train"].removeprefix("builtin:") if is_builtin else names[0]
+        name = st.selectbox(
+            "Built-in corpus",
+            names,
+            index=names.index(current) if current in names else 0,
+            key="wiz_builtin",
+            format_func=lambda n: f"{n}: {catalog[n]['description']}",
+        )
+        entry = catalog[name]
+        st.caption(
+            f"Types: {', '.join(entry['types'])} · sentences train/dev/test: "
+            + "/".join(str(entry["sentences"][s]) for s in ("train", "dev", "test"))
+            + " (its own dev and test splits are used)"
+        )
+        if not is_builtin or data["train"] != f"builtin:{name}":
+            data.update(train=f"builtin:{name}", dev=None, test=None)
+    else:
+        datasets = ui.read(queries.list_datasets)
+        paths = {
+            d.path: f"{d.name} ({d.n_sentences:,} sentences, {d.fmt})" for d in datasets if d.path
+        }
+        if not is_builtin and data["train"] not in paths:
+            paths[data["train"]] = data["train"]  # a path from a loaded config or an earlier run
+        if not paths:
+            st.info("No imported datasets yet: upload one on the Data page.")
+            st.page_link("pages/data.py", label="Go to Data", icon="📚")
+            return False  # nothing to train on: Next stays disabled
+        options = list(paths)
+        train = st.selectbox(
+            "Training set",
+            options,
+            index=options.index(data["train"]) if data["train"] in options else 0,
+            key="wiz_dataset",
+            format_func=paths.__getitem__,
+        )
+        extra = [HOLD_OUT, *options]
+        dev_labels = {HOLD_OUT: "hold out 10% of the training set", **paths}
+        test_labels = {HOLD_OUT: "none (no test metrics)", **paths}
+        dev = st.selectbox(
+            "Dev set",
+            extra,
+            index=extra.index(data["dev"]) if data["dev"] in extra else 0,
+            key="wiz_dev_dataset",
+            format_func=dev_labels.__getitem__,
+        )
+        test = st.selectbox(
+            "Test set",
+            extra,
+            index=extra.index(data["test"]) if data["test"] in extra else 0,
+            key="wiz_test_dataset",
+            format_func=test_labels.__getitem__,
+        )
+        data.update(train=train, dev=dev or None, test=test or None)
+    data["max_train_sentences"] = field_input(
+        DataConfig, "max_train_sentences", data["max_train_sentences"], "wiz_max_train_sentences"
+    )
+    data["unknown_labels"] = field_input(
+        DataConfig, "unknown_labels", data["unknown_labels"], "wiz_unknown_labels"
+    )
+
+
+def backbone_step(wiz: dict[str, Any]) -> None:
+    current = wiz["backbone"]
+    choice = current if current in BACKBONES else "other"
+    options = list(BACKBONES)
+    picked = st.radio(
+        "Backbone",
+        options,
+        index=options.index(choice),
+        key="wiz_backbone",
+        format_func=lambda b: f"{b}: {BACKBONES[b]}",
+        help=RunConfig.model_fields["backbone"].description,
+    )
+    if picked == "other":
+        typed = st.text_input(
+            "Model folder or hf:ORG/NAME",
+            value="" if current in BACKBONES else current,
+            key="wiz_backbone_other",
+            help="A Hugging Face id is used only when written hf:ORG/NAME and already cached.",
+        )
+        wiz["backbone"] = typed.strip() or current
+    else:
+        wiz["backbone"] = picked
+
+
+def strategy_step(wiz: dict[str, Any]) -> None:
+    kinds = sorted(STRATEGY_CONFIGS)
+    current_kind = wiz["strategy"].get("kind", kinds[0])
+    kind = st.selectbox(
+        "Strategy",
+        kinds,
+        index=kinds.index(current_kind) if current_kind in kinds else 0,
+        key="wiz_strategy_kind",
+    )
+    model = STRATEGY_CONFIGS[kind]
+    if kind != current_kind:
+        wiz["strategy"] = model().model_dump(mode="json")
+    section = wiz["strategy"]
+    mode_field = "mode" if "mode" in model.model_fields else None
+    for name in model.model_fields:
+        if name == "kind" or not _shown_for_mode(name, model, section.get(mode_field)):
+            continue
+        section[name] = field_input(model, name, section.get(name), f"wiz_strategy_{name}")
+
+
+def _shown_for_mode(name: str, model: type, mode: Any) -> bool:
+    """Mode-specific fields (`lora_r`, or help starting "frozen mode:") only for their mode."""
+    if name == "mode" or mode is None:
+        return True
+    modes = get_args(model.model_fields["mode"].annotation)
+    description = model.model_fields[name].description or ""
+    for candidate in modes:
+        if name.startswith(f"{candidate}_") or description.startswith(f"{candidate} mode:"):
+            return candidate == mode
+    return True
+
+
+def hyper_step(wiz: dict[str, Any]) -> None:
+    wiz["name"] = st.text_input(
+        "Run name",
+        value=wiz["name"],
+        key="wiz_name",
+        max_chars=200,
+        help=RunConfig.model_fields["name"].description,
+    )
+    train = wiz["train"]
+    cols = st.columns(3)
+    for i, name in enumerate(MAIN_TRAIN_FIELDS):
+        with cols[i % 3]:
+            train[name] = field_input(TrainConfig, name, train[name], f"wiz_train_{name}")
+    with st.expander("More settings"):
+        for name in TrainConfig.model_fields:
+            if name not in MAIN_TRAIN_FIELDS:
+                train[name] = field_input(TrainConfig, name, train[name], f"wiz_train_{name}")
+
+
+def review_step(wiz: dict[str, Any]) -> None:
+    try:
+        cfg = parse_config(copy.deepcopy(wiz))
+    except ConfigError as err:
+        st.error(f"This config is not valid: {err}")
+        return
+    text = cfg.to_yaml()
+    st.markdown("**The run's config** (what the worker receives, and what the CLI reads):")
+    st.code(text, language="yaml")
+    estimate = estimate_seconds(cfg)
+    if estimate is None:
+        st.caption("Time estimate: not available for this data.")
+    else:
+        seconds, where = estimate
+        st.metric("Estimated training time", ui.format_duration(seconds), help=where)
+    left, right = st.columns(2)
+    left.download_button(
+        "Download config (YAML)",
+        data=text,
+        file_name=f"{cfg.name}.yaml",
+        mime="application/x-yaml",
+        key="wiz_download_yaml",
+        on_click="ignore",
+    )
+    if right.button("🚀 Launch", key="wiz_launch", type="primary"):
+        run_id = None
+        with ui.friendly("launch the run"):
+            run_id = jobs.submit(cfg)
+        if run_id is not None:
+            st.switch_page("pages/runs.py", query_params={"run": str(run_id)})
+
+
+def train_tokens(cfg: RunConfig) -> int | None:
+    """Tokens in one pass over the training data, from the catalog or the dataset's counts."""
+    spec, limit = cfg.data.train, cfg.data.max_train_sentences
+    if spec.startswith("builtin:"):
+        entry = next((c for c in ui.builtin_catalog() if c["spec"] == spec), None)
+        if entry is None:
+            return None
+        sentences, tokens = entry["sentences"]["train"], entry["tokens"]["train"]
+    else:
+        row = next((d for d in ui.read(queries.list_datasets) if d.path == spec), None)
+        if row is None:
+            return None
+        share = 1.0 if cfg.data.dev else 0.9  # 10% held out for dev
+        sentences, tokens = int(row.n_sentences * share), int(row.n_tokens * share)
+    if limit is not None and sentences > limit:
+        tokens = int(tokens * limit / max(sentences, 1))
+    return tokens
+
+
+def estimate_seconds(cfg: RunConfig) -> tuple[float, str] | None:
+    """(seconds, explanation): tokens x epochs / a rough tokens/s for the backbone and device."""
+    tokens = train_tokens(cfg)
+    if tokens is None:
+        return None
+    rate = TOKENS_PER_S_CPU.get(cfg.backbone, OTHER_TOKENS_PER_S_CPU)
+    device = cfg.train.device
+    gpu = device == "cuda" or (device in ("auto", "mps") and ui.has_gpu(ui.machine()))
+    if gpu:
+        rate *= GPU_SPEEDUP
+    total = tokens * cfg.train.epochs
+    if cfg.train.max_steps is not None:
+        mean_length = 20  # words per sentence, about; only caps the estimate
+        total = min(total, cfg.train.max_steps * cfg.train.batch_size * mean_length)
+    where = (
+        f"{total:,} tokens at about {rate:,.0f} tokens/s ({cfg.backbone} on "
+        f"{'GPU' if gpu else 'CPU'}); evaluation adds a little. A rough guide only."
+    )
+    return total / rate, where
+
+
+# ---- starting points: a YAML file or an earlier run -----------------------------------------
+
+
+def starting_points() -> None:
+    with st.expander("Start from a saved config or an earlier run"):
+        uploaded = st.file_uploader(
+            "Config file (YAML)", type=["yaml", "yml"], key="wiz_config_upload"
+        )
+        if uploaded is not None and st.session_state.get("wiz_loaded_upload") != uploaded.file_id:
+            st.session_state["wiz_loaded_upload"] = uploaded.file_id
+            try:
+                cfg = config_from_yaml(uploaded.getvalue(), uploaded.name)
+            except ConfigError as err:
+                st.session_state["wiz_upload_error"] = str(err)
+            else:
+                st.session_state.pop("wiz_upload_error", None)
+                load_into_wizard(cfg.to_dict())
+        if st.session_state.get("wiz_upload_error"):
+            st.error(f"Config not loaded: {st.session_state['wiz_upload_error']}")
+        runs = ui.read(queries.list_runs, limit=100)
+        if runs:
+            labels = {r.id: ui.run_label(r) for r in runs}
+            run_id = st.selectbox(
+                "Earlier run", list(labels), format_func=labels.__getitem__, key="wiz_clone_run"
+            )
+            if st.button("Use this run's config", key="wiz_clone"):
+                with ui.friendly("load that run's config"):
+                    detail = ui.read(queries.get_run, run_id)
+                    if detail is None:
+                        raise ValueError(f"run {run_id} no longer exists")
+                    raw = copy.deepcopy(detail.config)
+                    raw["name"] = f"{detail.name}-again"
+                    load_into_wizard(raw)
+
+
+def config_from_yaml(data: bytes, filename: str) -> RunConfig:
+    """Validate uploaded YAML with the CLI's own loader; errors name the field (and the file)."""
+    shown = Path(filename).name or "config.yaml"
+    with tempfile.TemporaryDirectory(prefix="lab-config-") as folder:
+        path = Path(folder) / "config.yaml"  # a server-chosen name, never the client's
+        path.write_bytes(data)
+        try:
+            return load_config(path)
+        except ConfigError as err:
+            raise ConfigError(str(err).replace(str(path), shown)) from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{shown}: not UTF-8 text") from None
+
+
+# ---- the page -------------------------------------------------------------------------------
+
+st.title("Train")
+wiz = wizard()
+with ui.friendly("load earlier runs"):
+    starting_points()
+
+step = st.session_state.get("wiz_step", DATA)
+st.progress((step + 1) / len(STEPS), text=f"Step {step + 1} of {len(STEPS)}: {STEPS[step]}")
+ready: bool | None = False
+with ui.friendly(f"show the {STEPS[step].lower()} step"):
+    ready = (data_step, backbone_step, strategy_step, hyper_step, review_step)[step](wiz)
+
+back, _, forward = st.columns([1, 4, 1])
+if step > DATA and back.button("← Back", key=f"wiz_back_{STEPS[step].lower()}"):
+    go_to(step - 1)
+# A step that returns False (nothing to train on) keeps Next disabled; an error in it too.
+next_key = f"wiz_next_{STEPS[step].lower()}"
+if step < REVIEW and forward.button(
+    "Next →", key=next_key, type="primary", disabled=ready is False
+):
+    go_to(step + 1)

@@ -1,0 +1,159 @@
+"""What the Data, Runs, Compare and Home pages do when a user acts on them."""
+
+from __future__ import annotations
+
+import zipfile
+from io import BytesIO
+
+from pages import ui
+from storage import queries
+from storage.db import read_session
+
+from .conftest import open_page
+
+BROKEN = b"Alice B-PER\nmet O\nlonely\nBob B-PER\n"
+IOB1 = b"Alice I-PER\nSmith I-PER\nmet O\nBob I-PER\nin O\nParis I-LOC\n"
+
+
+def _upload(at, name: str, data: bytes):
+    at.file_uploader(key="data_upload").set_value((name, data, "text/plain"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _table_with(at, column: str):
+    """The first st.dataframe holding `column` (AppTest keeps keys only on selectable tables)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def _codes(at) -> str:
+    return "\n".join(c.value for c in at.code)
+
+
+def test_data_page_rejects_a_broken_upload_with_the_line(fake_jobs):
+    at = _upload(open_page("pages/data.py"), "../../broken.conll", BROKEN)
+    assert any("not usable" in e.value for e in at.error)
+    assert "broken.conll:3: only one column ('lonely'); expected TOKEN ... TAG" in _codes(at)
+    assert "data_import" not in [b.key for b in at.button]  # nothing to import
+
+
+def test_data_page_offers_repair_and_imports(fake_jobs):
+    at = _upload(open_page("pages/data.py"), "old.iob", IOB1)
+    assert any("convert IOB1 -> IOB2" in w.value for w in at.warning)
+    assert at.checkbox(key="data_repair").label == "repair (convert to IOB2)"
+    at.checkbox(key="data_repair").uncheck()
+    at.button(key="data_import").click()
+    at.run()
+    assert any("needs repairs" in e.value for e in at.error)
+    at.checkbox(key="data_repair").check()
+    at.text_input(key="data_import_name").set_value("old-news")
+    at.button(key="data_import").click()
+    at.run()
+    assert any("Imported as dataset" in s.value for s in at.success)
+    with read_session() as s:
+        (dataset,) = queries.list_datasets(s)
+    assert (dataset.name, dataset.kind, dataset.scheme, dataset.n_sentences) == (
+        "old-news",
+        "upload",
+        "IOB1",
+        1,
+    )
+    # the new dataset is listed and can be inspected, spans highlighted
+    at.selectbox(key="data_inspect").set_value(dataset.path)
+    at.run()
+    assert not at.exception
+    html = "".join(m.value for m in at.markdown if "<span" in m.value)
+    assert "Alice Smith" in html and "PER" in html
+
+
+def test_data_page_preview_escapes_html(fake_jobs):
+    data = b"<script>alert(1)</script> B-PER\nis O\nhere O\n"
+    at = _upload(open_page("pages/data.py"), "x.conll", data)
+    at.button(key="data_import").click()
+    at.run()
+    with read_session() as s:
+        (dataset,) = queries.list_datasets(s)
+    at.selectbox(key="data_inspect").set_value(dataset.path)
+    at.run()
+    html = "".join(m.value for m in at.markdown if "<span" in m.value)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_runs_page_lists_runs(populated):
+    at = open_page("pages/runs.py")
+    table = at.dataframe(key="runs_table").value
+    assert list(table["id"]) == [populated.failed, populated.running, populated.succeeded]
+    assert set(table.columns) >= {"status", "strategy", "data", "backbone", "best dev F1"}
+    assert table.loc[table["id"] == populated.succeeded, "best dev F1"].item() == 0.7
+    at.multiselect(key="runs_status_filter").set_value(["RUNNING"])
+    at.run()
+    assert list(at.dataframe(key="runs_table").value["id"]) == [populated.running]
+
+
+def test_runs_page_opens_a_run_from_the_select(populated):
+    at = open_page("pages/runs.py")
+    at.selectbox(key="runs_open").set_value(populated.succeeded)
+    at.run()
+    assert at.query_params["run"] == str(populated.succeeded)
+    assert at.title[0].value == f"Run {populated.succeeded}: news-full"
+
+
+def test_run_page_shows_per_type_scores_and_downloads(populated):
+    at = open_page("pages/runs.py", run=str(populated.succeeded))
+    table = _table_with(at, "support")
+    assert list(table["type"]) == ["LOC", "PER", "overall (micro)"]
+    assert table.loc[table["type"] == "PER", "f1"].item() == 0.847
+    assert "test set, final" in " ".join(c.value for c in at.caption)
+    assert "run_cancel" not in [b.key for b in at.button]  # finished runs cannot be cancelled
+    for key in ("run_download_config", "run_download_metrics", "run_download_checkpoint"):
+        assert at.download_button(key=key) is not None
+    assert "log of run" in _codes(at)
+
+
+def test_run_page_cancel_calls_engine_jobs_cancel(populated, fake_jobs):
+    at = open_page("pages/runs.py", run=str(populated.running))
+    at.button(key="run_cancel").click()
+    at.run()
+    assert not at.exception
+    assert fake_jobs.cancelled == [populated.running]
+
+
+def test_metrics_csv_has_every_point(populated):
+    lines = ui.metrics_csv(populated.succeeded).splitlines()
+    assert lines[0] == "key,step,value,task,wall_time"
+    assert len(lines) == 1 + 2 + 40  # header, dev_f1 x2, train_loss x40
+    assert lines[1].startswith("dev_f1,20,0.5,,")
+
+
+def test_checkpoint_zip(populated):
+    with read_session() as s:
+        detail = queries.get_run(s, populated.succeeded)
+    path = ui.checkpoint_path(detail)
+    assert path == str(populated.checkpoint)
+    names = zipfile.ZipFile(BytesIO(ui.zip_folder(path))).namelist()
+    assert names == ["checkpoint/config.json"]
+
+
+def test_compare_lists_differing_settings(populated):
+    at = open_page("pages/compare.py")
+    at.multiselect(key="compare_runs").set_value([populated.succeeded, populated.running])
+    at.run()
+    assert not at.exception
+    table = _table_with(at, "train.lr")
+    assert {"train.lr", "train.epochs"} <= set(table.columns)
+    assert not {"name", "train.batch_size"} & set(table.columns)  # the same in both runs
+    assert list(table["train.lr"]) == [1e-4, 3e-3]
+    assert list(table["dev_f1"])[0] == 0.7
+
+
+def test_home_try_it_submits_the_tiny_run(fake_jobs):
+    at = open_page("pages/home.py")
+    at.button(key="home_try_it").click()
+    at.run()
+    assert not at.exception
+    (cfg,) = fake_jobs.submitted
+    assert cfg.backbone == "tiny" and cfg.data.train == "builtin:news"
+    assert (cfg.data.max_train_sentences, cfg.train.epochs, cfg.train.batch_size) == (600, 4, 32)
+    assert cfg.train.lr == 3e-3
+    assert at.query_params["run"] == str(fake_jobs.next_id)
