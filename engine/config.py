@@ -228,6 +228,11 @@ class TrainConfig(Section):
     save_checkpoint: bool = Field(True, description="Keep the best checkpoint on disk")
 
 
+# A learning rate that works for each built-in backbone: a pretrained encoder wants a small
+# step, a model trained from scratch a large one (the wizard switches between them).
+RECOMMENDED_LR: dict[str, float] = {"minilm-l6": 1e-4, "tiny": 3e-3}
+
+
 class RunConfig(Section):
     name: str = Field("run", min_length=1, max_length=200, description="A name for the run")
     data: DataConfig = Field(default_factory=DataConfig)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import make_url
+from sqlalchemy.orm import Session
 
 from engine.config import RunConfig, parse_config
 from engine.heartbeat import heartbeat_timeout
@@ -80,8 +81,9 @@ def dispatch() -> list[int]:
             return []
     started: list[int] = []
     with write_session() as s:
-        live = run_store.running_runs(s)
-        gpus_in_use = [r.gpu for r in live if r.hostname == HOSTNAME]
+        # Slots are this machine's: jobs of other hosts sharing the database do not count.
+        live = [r for r in run_store.running_runs(s) if r.hostname in (HOSTNAME, None)]
+        gpus_in_use = [r.gpu for r in live]
         for run_id in run_store.pending_run_ids(s, limit=limit - len(live)):
             gpu = _pick_gpu(gpus_in_use)
             if _start_worker(s, run_id, gpu):
@@ -96,7 +98,7 @@ def _pick_gpu(in_use: list[str | None]) -> str | None:
     return min(gpus, key=in_use.count) if gpus else None
 
 
-def _start_worker(session: Any, run_id: int, gpu: str | None) -> bool:
+def _start_worker(session: Session, run_id: int, gpu: str | None) -> bool:
     path = _log_path(run_id)
     command = [sys.executable, "-m", "engine.worker", str(run_id)]
     with open(path, "ab") as log:

@@ -69,11 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         heartbeat = Heartbeat(run_id, on_lost=stop.event.set).start()
         return _execute(run_id, stop)
     except StoppedBeforeTraining:
-        stop.training = True  # a second SIGTERM must not interrupt the clean-up below
         _mark_stopped(run_id)
         return EXIT_STOPPED
     finally:
-        stop.training = True
+        stop.training = True  # from here a SIGTERM must not raise into the clean-up
         if heartbeat is not None:
             heartbeat.stop()
         _start_next_job()

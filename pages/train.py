@@ -21,6 +21,7 @@ import streamlit as st
 
 from engine import jobs
 from engine.config import (
+    RECOMMENDED_LR,
     STRATEGY_CONFIGS,
     ConfigError,
     DataConfig,
@@ -237,6 +238,16 @@ def backbone_step(wiz: dict[str, Any]) -> None:
         wiz["backbone"] = typed.strip() or current
     else:
         wiz["backbone"] = picked
+    follow_recommended_lr(wiz, current)
+
+
+def follow_recommended_lr(wiz: dict[str, Any], previous: str) -> None:
+    """Switching backbone moves an untouched lr to the new backbone's recommended one."""
+    new = wiz["backbone"]
+    old_lr = RECOMMENDED_LR.get(previous, TrainConfig.model_fields["lr"].default)
+    if new != previous and new in RECOMMENDED_LR and wiz["train"]["lr"] == old_lr:
+        wiz["train"]["lr"] = RECOMMENDED_LR[new]
+        st.session_state.pop("wiz_train_lr", None)
 
 
 def strategy_step(wiz: dict[str, Any]) -> None:

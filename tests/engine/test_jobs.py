@@ -237,6 +237,34 @@ def test_pending_and_finished_runs_cancel_without_a_worker(jobs, monkeypatch, ca
     assert main(["cancel", "999999"]) == 1
 
 
+@pytest.mark.parametrize(
+    ("code", "reason"),
+    [("sys.exit(3)", "exit code 3"), ("os.kill(os.getpid(), 9)", "killed by signal SIGKILL")],
+)
+def test_a_child_that_dies_without_a_record_fails_with_its_code_and_log(jobs, code, reason):
+    with write_session() as s:
+        run_id = run_store.create_run(s, name="crash", kind="finetune", method="full", config={})
+    log = logs_dir() / f"run-{run_id}.log"
+    with open(log, "ab") as out:  # stands in for a worker that dies before writing its status
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                f"import os, sys; print('loading the model', flush=True); {code}",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    with write_session() as s:
+        info = {"hostname": launcher.HOSTNAME}
+        run_store.mark_running(s, run_id, pid=proc.pid, device="cpu", device_info=info)
+    launcher._children[run_id] = proc
+    run = wait_for(lambda: (r := detail(run_id)).status in TERMINAL_STATES and r, "the end", 10)
+    assert run.status is RunStatus.FAILED
+    assert run.error.splitlines() == [reason, "loading the model"]
+    assert run_id not in launcher._children and not is_zombie(proc.pid)
+
+
 # --- real workers --------------------------------------------------------------------------------
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import yaml
 
-from engine.config import RunConfig, parse_config
+from engine.config import STRATEGY_CONFIGS, RunConfig, parse_config
 
 from .conftest import open_page
 
@@ -33,7 +33,9 @@ def _walk_to_review(at):
     _click(at, "wiz_next_data")
     at.radio(key="wiz_backbone").set_value("tiny")
     _click(at, "wiz_next_backbone")
-    assert at.selectbox(key="wiz_strategy_kind").options == ["finetune"]
+    # only registered strategies are offered (later ones plug in through the registry)
+    assert sorted(at.selectbox(key="wiz_strategy_kind").options) == sorted(STRATEGY_CONFIGS)
+    assert "finetune" in STRATEGY_CONFIGS
     at.radio(key="wiz_strategy_mode").set_value("frozen").run()
     # frozen mode shows trainable_layers and hides the LoRA settings
     assert not [n for n in at.number_input if str(n.key).startswith("wiz_strategy_lora")]
@@ -132,3 +134,12 @@ def test_next_is_disabled_without_imported_datasets(fake_jobs):
     at.radio(key="wiz_data_source").set_value("Imported dataset").run()
     assert any("No imported datasets yet" in i.value for i in at.info)
     assert at.button(key="wiz_next_data").disabled
+
+
+def test_switching_backbone_moves_an_untouched_lr(fake_jobs):
+    at = open_page("pages/train.py")
+    _click(at, "wiz_next_data")
+    at.radio(key="wiz_backbone").set_value("tiny").run()
+    assert at.session_state["wiz"]["train"]["lr"] == 3e-3
+    at.radio(key="wiz_backbone").set_value("minilm-l6").run()
+    assert at.session_state["wiz"]["train"]["lr"] == 1e-4
