@@ -157,7 +157,7 @@ class ContinualStrategy(Section):
         "number of sentences for each entity type",
     )
     ewc_lambda: float = Field(
-        1000.0, ge=0.0, description="ewc method: weight of the penalty for moving important weights"
+        1.0e4, ge=0.0, description="ewc method: weight of the penalty for moving important weights"
     )
     ewc_gamma: float = Field(
         1.0, ge=0.0, le=1.0, description="ewc method: decay of older tasks' Fisher (online EWC)"

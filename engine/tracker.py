@@ -1,8 +1,9 @@
 """The one object a strategy talks to the outside world through.
 
 A strategy logs metrics, evaluations, checkpoints, score-matrix cells, stage records (JSON) and
-summary values here and asks whether it should stop; it never opens a database session. `MemoryTracker` keeps everything in lists (tests,
-benchmarks); `engine.db_tracker.DbTracker` writes to storage in buffered batches.
+summary values here and asks whether it should stop; it never opens a database session.
+`MemoryTracker` keeps everything in lists (tests, benchmarks); `engine.db_tracker.DbTracker`
+writes to storage in buffered batches.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ import streamlit as st
 
 from engine import jobs
 from pages import ui
+from storage import continual as continual_store
 from storage import queries
 from storage.models import RunStatus
 
@@ -116,10 +117,39 @@ def run_page(run_id: int) -> None:
     live(run_id, active)
     with ui.friendly("show the per-type scores"):
         per_type_section(run_id)
+    with ui.friendly("draw the confusion matrix"):
+        confusion_section(run_id)
     with ui.friendly("prepare the downloads"):
         downloads(detail)
-    # TODO(confusion matrix): a confusion matrix of entity types needs the predictions of the
-    # final evaluation, which the engine does not store yet; add it when the tracker logs them.
+
+
+def confusion_section(run_id: int) -> None:
+    """Word-level gold type x predicted type on the test set (logged by the final evaluation)."""
+    found = ui.read(continual_store.records, run_id, kind="confusion")
+    if not found:
+        return
+    payload = found[-1].payload
+    labels, matrix = payload["labels"], payload["matrix"]
+    st.subheader("Which type each word became (test set)")
+    fig = go.Figure(
+        go.Heatmap(
+            z=matrix,
+            x=labels,
+            y=labels,
+            colorscale="Blues",
+            text=matrix,
+            texttemplate="%{text}",
+            hovertemplate="gold %{y} -> predicted %{x}: %{z}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        xaxis_title="predicted",
+        yaxis_title="gold",
+        yaxis_autorange="reversed",
+        height=120 + 40 * len(labels),
+        margin={"t": 10},
+    )
+    st.plotly_chart(fig, key="run_confusion")
 
 
 def live_panel(run_id: int, was_active: bool) -> None:

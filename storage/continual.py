@@ -72,7 +72,9 @@ def add_matrix_cells(session: Session, run_id: int, cells: Iterable[CellTuple]) 
             execution_options={"synchronize_session": False},
         ).scalar_one_or_none()
         if changed is None:
-            session.add(MatrixCell(run_id=run_id, kind=kind, row=int(row), col=int(col), value=value))
+            session.add(
+                MatrixCell(run_id=run_id, kind=kind, row=int(row), col=int(col), value=value)
+            )
         count += 1
     session.flush()
     return count

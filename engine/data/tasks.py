@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.config import DataConfig, DomainData, TaskStreamConfig
-from engine.data.sources import BUILTIN_PREFIX, hold_out, load_splits, load_source
+from engine.data.sources import BUILTIN_PREFIX, hold_out, load_source, load_splits
 from engine.data.types import Corpus, DataError, Problem, Sentence
 
 
@@ -166,9 +166,7 @@ def _domain_splits(
         return name, train, load_source(spec, "dev").sentences, load_source(spec, "test").sentences
     else:
         folder = Path(spec)
-        files = {
-            split: _split_file(folder, split) for split in ("train", "dev", "test")
-        }
+        files = {split: _split_file(folder, split) for split in ("train", "dev", "test")}
         if not folder.is_dir() or files["train"] is None or files["test"] is None:
             reason = "expected builtin:NAME or a folder with train and test files"
             raise DataError([Problem(spec, 0, reason)])

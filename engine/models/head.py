@@ -1,6 +1,6 @@
 """Grow a token classifier's head when new labels arrive, keeping the old rows exactly.
 
-    grow_head(model, ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"])  # old labels must be a prefix
+grow_head(model, ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"])  # old labels must be a prefix
 """
 
 from __future__ import annotations

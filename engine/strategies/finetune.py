@@ -11,13 +11,14 @@ from typing import Any
 from engine.config import FinetuneStrategy
 from engine.data.alignment import SpecialIds, encode_sentences
 from engine.data.sources import Splits, load_splits
-from engine.metrics.ner import NerReport
+from engine.metrics.confusion import type_confusion
+from engine.metrics.ner import NerReport, entity_report
 from engine.models.backbones import load_token_classifier, load_tokenizer, resolve_backbone
 from engine.models.checkpoint import save_checkpoint
 from engine.models.modes import apply_mode, count_parameters
 from engine.strategies.base import RunContext, StrategyKind, register_strategy
 from engine.training.loop import fit
-from engine.training.predict import evaluate
+from engine.training.predict import evaluate, predict_tags
 
 
 def seed_everything(seed: int) -> None:
@@ -29,6 +30,19 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+def final_test(
+    ctx: RunContext, model: Any, splits: Splits, windows: list, id2label: dict, pad: int, step: int
+) -> NerReport:
+    """Test scores with the best weights, plus the word-level type confusion for the run page."""
+    pred = predict_tags(model, splits.test or [], windows, id2label, ctx.device, ctx.dtype, pad)
+    gold = [list(s.tags) for s in splits.test or []]
+    report = entity_report(gold, pred)
+    ctx.tracker.log_evaluation("test", "final", report, step=step)
+    labels, matrix = type_confusion(gold, pred)
+    ctx.tracker.log_record("confusion", "final", {"labels": labels, "matrix": matrix})
+    return report
 
 
 @register_strategy(StrategyKind.FINETUNE)
@@ -101,8 +115,7 @@ def run_finetune(ctx: RunContext) -> dict[str, Any]:
         summary["cancelled"] = True
         return summary
     if splits.test:
-        report = eval_split("test")
-        ctx.tracker.log_evaluation("test", "final", report, step=result.steps)
+        report = final_test(ctx, model, splits, windows["test"], id2label, pad, result.steps)
         summary.update(
             test_f1=report.f1, test_precision=report.precision, test_recall=report.recall
         )

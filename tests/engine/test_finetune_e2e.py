@@ -55,6 +55,16 @@ def test_tiny_run_learns_and_is_recorded(finished_run, capsys):
     assert set(test_eval.per_type) == {"EVENT", "LOC", "NORP", "ORG", "PER"}
     assert test_eval.f1 == pytest.approx(m["test_f1"])
 
+    from engine.data.builtin import load_builtin
+    from storage import continual as continual_store
+
+    with read_session() as s:
+        (confusion,) = continual_store.records(s, finished_run, kind="confusion")
+    labels, matrix = confusion.payload["labels"], confusion.payload["matrix"]
+    assert labels == ["EVENT", "LOC", "NORP", "ORG", "PER", "O"]
+    test_words = sum(len(x.tokens) for x in load_builtin("news", "test"))
+    assert sum(map(sum, matrix)) == test_words  # every test word counted once
+
 
 def test_checkpoint_runs_in_a_transformers_pipeline(finished_run, capsys):
     code, out = run_cli(capsys, "show", str(finished_run), "--json")

@@ -126,9 +126,20 @@ def test_domain_stream_from_builtins():
     news, science = stream.tasks
     assert news.types == ("EVENT", "LOC", "NORP", "ORG", "PER")
     assert science.types == ("CHEM", "DISEASE", "GENE", "ORG", "PER")
-    assert news.test == load_builtin("news", "test") and science.test == load_builtin("science", "test")
+    assert news.test == load_builtin("news", "test") and science.test == load_builtin(
+        "science", "test"
+    )
     assert len(news.train) == 30 and news.train == news.train_gold
-    assert stream.types_until(1) == ["EVENT", "LOC", "NORP", "ORG", "PER", "CHEM", "DISEASE", "GENE"]
+    assert stream.types_until(1) == [
+        "EVENT",
+        "LOC",
+        "NORP",
+        "ORG",
+        "PER",
+        "CHEM",
+        "DISEASE",
+        "GENE",
+    ]
 
 
 def _write_conll(path: Path, sentences: list[list[tuple[str, str]]]) -> Path:
@@ -173,7 +184,10 @@ def test_stream_config_errors_name_the_field():
         {
             "strategy": {
                 "kind": "continual",
-                "tasks": {"by": "datasets", "datasets": ["builtin:news", {"train": "a", "test": "b"}]},
+                "tasks": {
+                    "by": "datasets",
+                    "datasets": ["builtin:news", {"train": "a", "test": "b"}],
+                },
             }
         }
     )

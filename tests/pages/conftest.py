@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from engine import jobs
 from engine.config import parse_config
+from storage import continual as continual_store
 from storage import runs
 from storage.db import write_session
 from storage.models import RunStatus
@@ -113,6 +114,8 @@ def populated(fake_jobs: FakeJobs, lab: Path) -> Populated:
             s, ok, split="test", stage="final", overall=overall, per_type=per_type, step=40
         )
         runs.add_artifact(s, ok, kind="checkpoint", path=str(checkpoint), stage="best")
+        confusion = {"labels": ["LOC", "PER", "O"], "matrix": [[3, 1, 0], [0, 9, 2], [1, 0, 50]]}
+        continual_store.add_record(s, ok, kind="confusion", stage="final", payload=confusion)
         runs.update_summary(
             s,
             ok,

@@ -157,3 +157,14 @@ def test_home_try_it_submits_the_tiny_run(fake_jobs):
     assert (cfg.data.max_train_sentences, cfg.train.epochs, cfg.train.batch_size) == (600, 4, 32)
     assert cfg.train.lr == 3e-3
     assert at.query_params["run"] == str(fake_jobs.next_id)
+
+
+def test_run_page_shows_the_type_confusion_heatmap(populated):
+    at = open_page("pages/runs.py", run=str(populated.succeeded))
+    assert not at.exception
+    assert any("Which type each word became" in h.value for h in at.subheader)
+    import json
+
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    heat = [t for c in charts for t in c["data"] if t.get("type") == "heatmap"]
+    assert heat and heat[0]["z"] == [[3, 1, 0], [0, 9, 2], [1, 0, 50]]

@@ -61,7 +61,9 @@ class StreamEvaluator:
 
     def reports(self, predictions: list[Tags]) -> list[NerReport]:
         """One report per task: R[i][j] is reports[j].f1 for the stage that predicted."""
-        return [entity_report(*self.task_tags(predictions, j)) for j in range(len(self.set_of_task))]
+        return [
+            entity_report(*self.task_tags(predictions, j)) for j in range(len(self.set_of_task))
+        ]
 
     def pooled_report(self, predictions: list[Tags]) -> NerReport:
         """Micro scores over every task's test data together (each on its own types)."""

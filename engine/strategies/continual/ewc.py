@@ -1,8 +1,8 @@
 """Online EWC: penalise moving the weights that mattered for earlier tasks.
 
-After each task the diagonal Fisher F is estimated from squared loss gradients on that task's
-training batches and folded into a running one (F <- gamma * F + F_task); the weights then become
-the anchor theta*. The penalty is lambda / 2 * sum F (theta - theta*)^2. A grown head is
+After each task the diagonal Fisher F is estimated from squared log-likelihood gradients on that
+task's training batches and folded into a running one (F <- gamma * F + F_task); the weights
+then become the anchor theta*. The penalty is lambda / 2 * sum F (theta - theta*)^2. A grown head is
 penalised on its old rows only (the new rows have no anchor yet).
 """
 
@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 
+from engine.data.alignment import IGNORE
 from engine.data.batching import sorted_batches
 from engine.strategies.continual.plugin import ContinualPlugin, TaskState
 from engine.training.predict import autocast_for
@@ -36,7 +37,9 @@ def ewc_penalty(
 
 
 def diagonal_fisher(state: TaskState, max_batches: int) -> dict[str, torch.Tensor]:
-    """Mean squared gradient of the task loss per trainable weight (empirical Fisher)."""
+    """Diagonal Fisher per labelled token: squared log-likelihood gradients of the task's training
+    batches, with labels sampled from the model (the empirical Fisher, with gold labels, vanishes
+    on data the model already fits)."""
     model, windows = state.model, state.train_windows
     params = {n: p for n, p in model.named_parameters() if p.requires_grad}
     fisher = {n: torch.zeros_like(p, dtype=torch.float32) for n, p in params.items()}
@@ -47,9 +50,15 @@ def diagonal_fisher(state: TaskState, max_batches: int) -> dict[str, torch.Tenso
         tensors = collate([windows[i] for i in ids], state.pad_id)
         batch = {k: v.to(state.device) for k, v in tensors.items()}
         model.zero_grad(set_to_none=True)
+        labels = batch.pop("labels")
+        keep = labels != IGNORE
         with autocast_for(state.device, state.dtype):
-            loss = model(**batch).loss
-        loss.backward()
+            logits = model(**batch).logits[keep].float()
+        sampled = torch.distributions.Categorical(logits=logits.detach()).sample()
+        # sum / sqrt(n): the batch's squared gradient then estimates the per-token Fisher
+        # (sampled-label gradients have mean zero, so a mean over n tokens shrinks it n times)
+        loss = torch.nn.functional.cross_entropy(logits, sampled, reduction="sum")
+        (loss / max(len(sampled), 1) ** 0.5).backward()
         for n, p in params.items():
             if p.grad is not None:
                 fisher[n] += p.grad.detach().float() ** 2 / len(batches)

@@ -1,13 +1,13 @@
 """The one continual loop: every method is this loop plus plugins (engine.strategies.continual).
 
-    evaluate every task's test data               -> baseline row b
-    for each task t:
-        grow the head by t's new labels (old rows kept)
-        plugins.before_task; data = plugins.training_data(task t's sentences)
-        fit(model, data, hooks=plugins)           (engine.training.loop: the fine-tuning loop)
-        plugins.after_task
-        evaluate every task's test data           -> row R[t], per-type F1, type drift
-    forgotten examples; ACC / BWT / FWT / forgetting -> tracker.update_summary(continual=...)
+evaluate every task's test data               -> baseline row b
+for each task t:
+    grow the head by t's new labels (old rows kept)
+    plugins.before_task; data = plugins.training_data(task t's sentences)
+    fit(model, data, hooks=plugins)           (engine.training.loop: the fine-tuning loop)
+    plugins.after_task
+    evaluate every task's test data           -> row R[t], per-type F1, type drift
+forgotten examples; ACC / BWT / FWT / forgetting -> tracker.update_summary(continual=...)
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def make_plugins(strategy: ContinualStrategy, seed: int) -> list[ContinualPlugin
 
 
 def labels_until(stream: TaskStream, t: int) -> list[str]:
-    """"O" then B-/I- of each type in arrival order: each task's labels extend the previous."""
+    """ "O" then B-/I- of each type in arrival order: each task's labels extend the previous."""
     return ["O"] + [f"{p}-{x}" for x in stream.types_until(t) for p in ("B", "I")]
 
 
@@ -217,9 +217,7 @@ class ContinualLoop:
             self.tracker.log_record("forgotten", f"task-{j}", payload)
         res.final_report = evaluator.pooled_report(stages[-1])
         res.eval_seconds += time.perf_counter() - started
-        res.summary = continual_summary(res.matrix, res.baseline) | {
-            "tasks": self.stream.summary()
-        }
+        res.summary = continual_summary(res.matrix, res.baseline) | {"tasks": self.stream.summary()}
         self.tracker.update_summary(continual=res.summary)
 
 
@@ -240,7 +238,17 @@ def run_stream(
     """Learn `stream` task by task with `strategy.method`'s plugins; `model` changes in place."""
     plugins = make_plugins(strategy, train.seed)
     loop = ContinualLoop(
-        model, tokenizer, stream, strategy, train, tracker, device, dtype, pad_id, plugins, say,
+        model,
+        tokenizer,
+        stream,
+        strategy,
+        train,
+        tracker,
+        device,
+        dtype,
+        pad_id,
+        plugins,
+        say,
         progress,
     )
     return loop.run()

@@ -1,6 +1,6 @@
 """The `continual` strategy: build the task stream and the model, run the continual loop, report.
 
-    strategy: {kind: continual, method: lwf, tasks: {by: types, order: [[PER], [LOC, ORG]]}}
+strategy: {kind: continual, method: lwf, tasks: {by: types, order: [[PER], [LOC, ORG]]}}
 """
 
 from __future__ import annotations
