@@ -140,6 +140,8 @@ class TaskStreamConfig(Section):
 
 
 class ContinualStrategy(Section):
+    """A stream of tasks learned one after another; the `train` section applies to each task."""
+
     kind: Literal["continual"] = "continual"
     method: Literal["naive", "replay", "ewc", "lwf", "mapping", "joint"] = Field(
         "naive",

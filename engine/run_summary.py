@@ -64,6 +64,7 @@ def run_summary(run_id: int) -> dict[str, Any] | None:
     out = row_dict(detail)
     out.update(
         metrics={k: detail.summary[k] for k in METRIC_KEYS if k in detail.summary},
+        continual=detail.summary.get("continual"),
         started_at=_iso(detail.started_at),
         finished_at=_iso(detail.finished_at),
         device_info=detail.device_info,
@@ -73,6 +74,8 @@ def run_summary(run_id: int) -> dict[str, Any] | None:
         parent_id=detail.parent_id,
         group=detail.group_name,
     )
+    if out["continual"] is None:
+        del out["continual"]  # only continual runs have a matrix
     if str(detail.status) == "RUNNING":
         out["pid"] = detail.pid
     return out
@@ -107,6 +110,12 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"device: {_fmt(summary['device'])}",
     ]
     lines += [f"{k}: {_fmt(v)}" for k, v in summary["metrics"].items()]
+    if summary.get("continual"):
+        c = summary["continual"]
+        lines.append(
+            "continual: "
+            + ", ".join(f"{k}={_fmt(c.get(k))}" for k in ("acc", "bwt", "fwt", "forgetting"))
+        )
     if summary.get("checkpoint"):
         lines.append(f"checkpoint: {summary['checkpoint']}")
     return "\n".join(lines)

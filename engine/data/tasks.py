@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.config import DataConfig, DomainData, TaskStreamConfig
+from engine.config import ConfigError, DataConfig, DomainData, TaskStreamConfig
 from engine.data.sources import BUILTIN_PREFIX, hold_out, load_source, load_splits
 from engine.data.types import Corpus, DataError, Problem, Sentence
 
@@ -84,7 +84,7 @@ def plan_type_tasks(
     if order is not None:
         unknown = sorted({t for task in order for t in task} - set(types))
         if unknown:
-            raise ValueError(
+            raise ConfigError(
                 f"strategy.tasks.order names types the data does not have: {', '.join(unknown)}"
                 f" (the data has {', '.join(types)})"
             )
@@ -94,7 +94,7 @@ def plan_type_tasks(
         random.Random(shuffle_seed).shuffle(pool)
     first = first_types if first_types is not None else types_per_task
     if first > len(pool):
-        raise ValueError(f"strategy.tasks.first_types={first} but the data has {len(pool)} types")
+        raise ConfigError(f"strategy.tasks.first_types={first} but the data has {len(pool)} types")
     plan = [pool[:first]]
     plan += [pool[i : i + types_per_task] for i in range(first, len(pool), types_per_task)]
     return plan
@@ -139,6 +139,9 @@ def class_incremental(
         earlier = task_types[:t] if fully_labelled else []
         view = tuple(dict.fromkeys([*(x for task in earlier for x in task), *task_types[t]]))
         gold = [train[i] for i in sorted(ids)]
+        if not any(sentence_types(s) & set(task_types[t]) for s in gold):
+            reason = f"task {t} ({', '.join(task_types[t])}) got no training sentence of its types"
+            raise DataError([Problem("strategy.tasks", 0, reason)])
         tasks.append(
             Task(
                 index=t,

@@ -232,7 +232,9 @@ def test_alignment_loss_is_zero_for_identical_representations():
 def test_mapping_plugin_pins_the_encoder_to_the_previous_tasks(tiny):
     make, _ = tiny
     model = make()
-    stream = class_incremental([], [], [], [["PER"], ["LOC"]], seed=0)
+    stream = class_incremental(
+        _sentences("B-PER", 2) + _sentences("B-LOC", 2, 2), [], [], [["PER"], ["LOC"]], seed=0
+    )
     plugin = MappingPlugin(weight=2.0, distance="l2")
     plugin.before_task(state_for(model, stream, 0))
     assert plugin.extra_loss(model, BATCH, model(**BATCH)) is None  # first task
@@ -272,6 +274,29 @@ def test_each_method_gets_its_plugins():
     }
     plugins = make_plugins(ContinualStrategy(method="mapping", mapping_replay=False), 0)
     assert [type(p).__name__ for p in plugins] == ["MappingPlugin"]
+
+
+def test_a_stop_request_ends_the_stream_without_a_summary(tiny):
+    make, tokenizer = tiny
+    train = load_builtin("news", "train")[:40]
+    stream = class_incremental(train, [], train[:5], [["PER"], ["LOC"]], seed=0)
+    tracker = MemoryTracker(stop_requested=True)
+    res = run_stream(
+        make(["O", "B-PER", "I-PER"]),
+        tokenizer,
+        stream,
+        ContinualStrategy(),
+        TrainConfig(device="cpu"),
+        tracker,
+        device=torch.device("cpu"),
+        dtype=torch.float32,
+        pad_id=SpecialIds.of(tokenizer).pad,
+        say=lambda _: None,
+        progress=False,
+    )
+    assert res.stopped and res.matrix == [] and res.summary is None
+    assert [c[1] for c in tracker.matrix_cells if c[0] == "f1"] == [-1, -1]  # baseline only
+    assert "continual" not in tracker.summary
 
 
 # ---- one recorded run through the CLI -----------------------------------------------------
@@ -328,6 +353,13 @@ def test_a_continual_run_records_its_matrix_records_and_summary(lab, capsys, tmp
     labels = detail.summary["labels"]
     assert labels == ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
     assert 0 < detail.summary["eval_share"] < 1
+
+    import json
+
+    assert main(["show", str(run_id), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert {"matrix", "baseline", "acc", "bwt", "fwt", "forgetting"} <= shown["continual"].keys()
+    assert shown["continual"]["acc"] == pytest.approx(summary["acc"])
 
 
 # ---- the strategies' effect on a small class-incremental stream -----------------------------

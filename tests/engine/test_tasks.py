@@ -198,3 +198,9 @@ def test_keep_types_returns_the_same_sentence_when_nothing_changes():
     s = Sentence(("Ann", "ran"), ("B-PER", "O"))
     assert keep_types(s, ["PER"]) is s
     assert keep_types(s, ["LOC"]).tags == ("O", "O")
+
+
+def test_a_task_without_sentences_of_its_types_is_refused():
+    train = [Sentence(("Ann",), ("B-PER",)), Sentence(("x",), ("O",))]
+    with pytest.raises(DataError, match=r"task 1 \(LOC\) got no training sentence"):
+        class_incremental(train, [], [], [["PER"], ["LOC"]])

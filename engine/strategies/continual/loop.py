@@ -109,49 +109,9 @@ class ContinualLoop:
         res.baseline = self._evaluate(evaluator, -1, res)[0]
         stages: list[list[Tags]] = []
         for t, task in enumerate(self.stream.tasks):
-            labels = labels_until(self.stream, t)
-            grow_head(self.model, labels)
-            state = TaskState(
-                t,
-                task,
-                self.stream,
-                self.model,
-                labels,
-                self.device,
-                self.dtype,
-                self.pad_id,
-                self.train.batch_size,
-                self.train.seed,
-                encode=lambda sents, labels=labels: self._encode(sents, labels),
-            )
-            for plugin in self.plugins:
-                plugin.before_task(state)
-            sentences = list(task.train)
-            for plugin in self.plugins:
-                sentences = plugin.training_data(state, sentences)
-            state.train_windows = state.encode(sentences)
-            self.say(f"{task.name}: training on {len(sentences)} sentences")
-            fitted = fit(
-                self.model,
-                state.train_windows,
-                cfg=self.train,
-                device=self.device,
-                dtype=self.dtype,
-                pad_id=self.pad_id,
-                tracker=self.tracker,
-                evaluate_dev=self._dev_evaluator(task.dev, task.labelled, labels),
-                hooks=self.plugins,
-                task=t,
-                step_offset=res.steps,
-                progress=self.progress,
-            )
-            res.steps += fitted.steps
-            res.train_seconds += fitted.train_seconds
-            if fitted.stopped:
+            if not self._learn(t, res):
                 res.stopped = True
                 break
-            for plugin in self.plugins:
-                plugin.after_task(state)
             row, predictions = self._evaluate(evaluator, t, res)
             res.matrix.append(row)
             stages.append(predictions)
@@ -160,6 +120,53 @@ class ContinualLoop:
             self._finish(evaluator, stages, res)
         res.total_seconds = time.perf_counter() - started
         return res
+
+    def _learn(self, t: int, res: StreamResult) -> bool:
+        """Train task t with the plugins' hooks; False when the run was asked to stop."""
+        task = self.stream.tasks[t]
+        labels = labels_until(self.stream, t)
+        grow_head(self.model, labels)
+        state = TaskState(
+            t,
+            task,
+            self.stream,
+            self.model,
+            labels,
+            self.device,
+            self.dtype,
+            self.pad_id,
+            self.train.batch_size,
+            self.train.seed,
+            encode=lambda sents: self._encode(sents, labels),
+        )
+        for plugin in self.plugins:
+            plugin.before_task(state)
+        sentences = list(task.train)
+        for plugin in self.plugins:
+            sentences = plugin.training_data(state, sentences)
+        state.train_windows = state.encode(sentences)
+        self.say(f"{task.name}: training on {len(sentences)} sentences")
+        fitted = fit(
+            self.model,
+            state.train_windows,
+            cfg=self.train,
+            device=self.device,
+            dtype=self.dtype,
+            pad_id=self.pad_id,
+            tracker=self.tracker,
+            evaluate_dev=self._dev_evaluator(task.dev, task.labelled, labels),
+            hooks=self.plugins,
+            task=t,
+            step_offset=res.steps,
+            progress=self.progress,
+        )
+        res.steps += fitted.steps
+        res.train_seconds += fitted.train_seconds
+        if fitted.stopped:
+            return False
+        for plugin in self.plugins:
+            plugin.after_task(state)
+        return True
 
     def _encode(self, sentences: Sequence[Sentence], labels: list[str]):
         label2id = {lab: i for i, lab in enumerate(labels)}
@@ -197,7 +204,10 @@ class ContinualLoop:
                 self.tracker.log_matrix_cell(row, j, score.f1, kind=f"type_f1:{name}")
             self.tracker.log_evaluation("test", stage, report, step=res.steps, task=j)
         if row >= 0:
-            introduced = {x: i for i, task in enumerate(self.stream.tasks) for x in task.types}
+            introduced: dict[str, int] = {}
+            for i, task in enumerate(self.stream.tasks):
+                for x in task.types:
+                    introduced.setdefault(x, i)
             drift = evaluator.drift(predictions, row)
             payload = {
                 "after_task": row,
