@@ -19,6 +19,7 @@ PAGES = [
     st.Page("pages/data.py", title="Data", icon="📚"),
     st.Page("pages/train.py", title="Train", icon="🚀"),
     st.Page("pages/runs.py", title="Runs", icon="📈"),
+    st.Page("pages/forgetting.py", title="Forgetting", icon="🧠"),
     st.Page("pages/compare.py", title="Compare", icon="⚖️"),
 ]
 

@@ -24,8 +24,8 @@ st.markdown(
     "Train named-entity recognisers and watch what happens. A model is a **mapping** from "
     "tokens to a representation space; fine-tuning, meta-learning and continual learning are "
     "different ways to move that mapping, and *forgetting* is what happens to old inputs when "
-    "it moves. Import data on **Data**, build a run on **Train**, follow it on **Runs**, and "
-    "put runs side by side on **Compare**."
+    "it moves. Import data on **Data**, build a run on **Train**, follow it on **Runs**, "
+    "watch continual runs forget on **Forgetting**, and put runs side by side on **Compare**."
 )
 
 left, right = st.columns([2, 1])

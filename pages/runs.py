@@ -115,6 +115,13 @@ def run_page(run_id: int) -> None:
     active = detail.status in ui.ACTIVE_STATES
     live = st.fragment(run_every=LIVE_EVERY_S if active else None)(live_panel)
     live(run_id, active)
+    if detail.kind == "continual":
+        st.page_link(
+            "pages/forgetting.py",
+            label="Forgetting: the accuracy matrix, curves and forgotten examples",
+            icon="🧠",
+            query_params={"run": str(run_id)},
+        )
     with ui.friendly("show the per-type scores"):
         per_type_section(run_id)
     with ui.friendly("draw the confusion matrix"):

@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import copy
 import math
+import random
+import re
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
+import pandas as pd
 import streamlit as st
 
 from engine import jobs
@@ -26,6 +30,8 @@ from engine.config import (
     ConfigError,
     DataConfig,
     RunConfig,
+    Section,
+    TaskStreamConfig,
     TrainConfig,
     load_config,
     parse_config,
@@ -47,6 +53,8 @@ GPU_SPEEDUP = 20.0
 MAIN_TRAIN_FIELDS = ("epochs", "batch_size", "lr", "device", "max_length", "seed")
 SOURCES = ("Built-in corpus", "Imported dataset")
 HOLD_OUT = ""  # the dev / test option meaning "no file: hold out / skip"
+SELECTORS = ("mode", "method")  # a strategy field whose value decides which other fields show
+RACE = "wiz_race"  # the strategy race's methods (kept outside the config, which has no room)
 
 
 def wizard() -> dict[str, Any]:
@@ -262,24 +270,230 @@ def strategy_step(wiz: dict[str, Any]) -> None:
     model = STRATEGY_CONFIGS[kind]
     if kind != current_kind:
         wiz["strategy"] = model().model_dump(mode="json")
+        st.session_state.pop(RACE, None)
     section = wiz["strategy"]
-    mode_field = "mode" if "mode" in model.model_fields else None
+    selector = next((s for s in SELECTORS if s in model.model_fields), None)
+    nested = []
     for name in model.model_fields:
-        if name == "kind" or not _shown_for_mode(name, model, section.get(mode_field)):
+        if name == "kind":
+            continue
+        if _section_model(model, name) is not None:
+            nested.append(name)  # a nested section (the task stream): its own widgets below
+            continue
+        active = _active_choices(section.get(selector)) if selector else None
+        if not _shown_for_mode(name, model, active, selector or "mode"):
             continue
         section[name] = field_input(model, name, section.get(name), f"wiz_strategy_{name}")
+        if name == "method" and kind == "continual":
+            race_input(model, section)
+    for name in nested:
+        if name == "tasks" and kind == "continual":
+            section[name] = task_stream_inputs(section.get(name) or {}, wiz)
+    if kind != "continual":
+        st.session_state.pop(RACE, None)
 
 
-def _shown_for_mode(name: str, model: type, mode: Any) -> bool:
-    """Mode-specific fields (`lora_r`, or help starting "frozen mode:") only for their mode."""
-    if name == "mode" or mode is None:
+def _section_model(model: type, name: str) -> type | None:
+    """The pydantic model of a nested section field (ContinualStrategy.tasks), else None."""
+    annotation = model.model_fields[name].annotation
+    return annotation if isinstance(annotation, type) and issubclass(annotation, Section) else None
+
+
+def _active_choices(value: Any) -> set[str]:
+    """The selector's value, plus the strategy race's methods (their knobs are shown too)."""
+    return {str(value), *st.session_state.get(RACE, [])}
+
+
+def _shown_for_mode(name: str, model: type, mode: Any, selector: str = "mode") -> bool:
+    """Mode- or method-specific fields only for their mode/method: a `lora_` or `ewc_` prefix,
+    or help starting "frozen mode:" / "ewc method:" / "replay and mapping methods:".
+
+    `mode` is the chosen value, or a set of values whose fields are all shown."""
+    if name == selector or mode is None or selector not in model.model_fields:
         return True
-    modes = get_args(model.model_fields["mode"].annotation)
-    description = model.model_fields[name].description or ""
-    for candidate in modes:
-        if name.startswith(f"{candidate}_") or description.startswith(f"{candidate} mode:"):
-            return candidate == mode
-    return True
+    active = {str(m) for m in mode} if isinstance(mode, set | frozenset | list) else {str(mode)}
+    options = [str(c) for c in get_args(model.model_fields[selector].annotation)]
+    for candidate in options:
+        if name.startswith(f"{candidate}_"):
+            return candidate in active
+    owners = _owners(model.model_fields[name].description or "", options, selector)
+    return not owners or bool(owners & active)
+
+
+def _owners(description: str, options: list[str], selector: str) -> set[str]:
+    """{"replay", "mapping"} for help starting "replay and mapping methods: ..."."""
+    head, sep, _ = description.partition(":")
+    words = set(re.findall(r"\w+", head))
+    if not sep or not words & {selector, f"{selector}s"}:
+        return set()
+    return words & set(options)
+
+
+def race_input(model: type, section: dict[str, Any]) -> None:
+    """A strategy race: the same stream and seed once per chosen method, grouped."""
+    methods = [str(m) for m in get_args(model.model_fields["method"].annotation)]
+    chosen = st.multiselect(
+        "Strategy race (optional)",
+        methods,
+        default=[m for m in st.session_state.get(RACE, []) if m in methods],
+        key="wiz_race_methods",
+        placeholder="one run only (the method above)",
+        help="Launch one run per method on the same stream and seed, grouped so the "
+        "Forgetting page shows them side by side",
+    )
+    st.session_state[RACE] = list(chosen)
+
+
+def task_stream_inputs(tasks: dict[str, Any], wiz: dict[str, Any]) -> dict[str, Any]:
+    """The task stream (strategy.tasks): split the data's types, or one dataset per task."""
+    st.markdown("**Task stream**")
+    tasks = {**TaskStreamConfig().model_dump(mode="json"), **tasks}
+    tasks["by"] = field_input(TaskStreamConfig, "by", tasks["by"], "wiz_strategy_tasks_by")
+    if tasks["by"] == "types":
+        tasks["datasets"] = []
+        typed = st.text_input(
+            "Task order",
+            value=format_order(tasks.get("order")),
+            key="wiz_strategy_tasks_order",
+            placeholder="e.g. LOC | PER, NORP | ORG, EVENT (empty: split automatically)",
+            help="Tasks separated by |, the entity types of one task by commas. "
+            + (TaskStreamConfig.model_fields["order"].description or ""),
+        )
+        tasks["order"] = parse_order(typed)
+        if tasks["order"] is None:
+            cols = st.columns(3)
+            for col, name in zip(
+                cols, ("first_types", "types_per_task", "type_order"), strict=True
+            ):
+                with col:
+                    tasks[name] = field_input(
+                        TaskStreamConfig, name, tasks.get(name), f"wiz_strategy_tasks_{name}"
+                    )
+        else:
+            tasks["first_types"] = None
+        tasks["fully_labelled"] = field_input(
+            TaskStreamConfig,
+            "fully_labelled",
+            tasks.get("fully_labelled"),
+            "wiz_strategy_tasks_fully_labelled",
+        )
+    else:
+        tasks.update(order=None, first_types=None)
+        tasks["datasets"] = dataset_stream_input(tasks.get("datasets") or [])
+    tasks["max_train_sentences"] = field_input(
+        TaskStreamConfig,
+        "max_train_sentences",
+        tasks.get("max_train_sentences"),
+        "wiz_strategy_tasks_max_train_sentences",
+        label="max train sentences per task",
+    )
+    with ui.friendly("preview the task stream"):
+        stream_preview(tasks, wiz)
+    return tasks
+
+
+def format_order(order: list[list[str]] | None) -> str:
+    return " | ".join(", ".join(task) for task in order or [])
+
+
+def parse_order(text: str) -> list[list[str]] | None:
+    """ "LOC | PER, NORP" -> [["LOC"], ["PER", "NORP"]]; empty text -> None."""
+    tasks = [[t.strip() for t in part.split(",") if t.strip()] for part in text.split("|")]
+    tasks = [task for task in tasks if task]
+    return tasks or None
+
+
+def dataset_stream_input(current: list[Any]) -> list[Any]:
+    if any(not isinstance(d, str) for d in current):
+        st.caption("The datasets come from a loaded config (file paths); edit them in YAML.")
+        return current
+    labels = {c["spec"]: f"built-in: {c['name']}" for c in ui.builtin_catalog()}
+    labels |= {d.path: f"imported: {d.name}" for d in ui.read(queries.list_datasets) if d.path}
+    labels |= {d: d for d in current if d not in labels}
+    default = current or [s for s in labels if s != "builtin:mixed"][:3]
+    return st.multiselect(
+        "Datasets, one task each, in order",
+        list(labels),
+        default=default,
+        key="wiz_strategy_tasks_datasets",
+        format_func=labels.__getitem__,
+        help=TaskStreamConfig.model_fields["datasets"].description,
+    )
+
+
+def data_types(spec: str) -> list[str]:
+    """The entity types of a dataset: from the built-in catalog, else its statistics."""
+    entry = next((c for c in ui.builtin_catalog() if c["spec"] == spec), None)
+    if entry is not None:
+        return list(entry["types"])
+    return list(ui.dataset_stats(spec)["entities"])
+
+
+def plan_tasks(tasks: dict[str, Any], types: list[str], seed: int) -> list[list[str]]:
+    """Each task's types, as engine.data.tasks.plan_type_tasks splits them (FG-a-PG-b)."""
+    if tasks.get("order"):
+        return [list(task) for task in tasks["order"]]
+    pool = sorted(types)
+    if tasks.get("type_order") == "seeded":
+        random.Random(seed).shuffle(pool)
+    per_task = int(tasks.get("types_per_task") or 1)
+    first = int(tasks.get("first_types") or per_task)
+    plan = [pool[:first]]
+    plan += [pool[i : i + per_task] for i in range(first, len(pool), per_task)]
+    return [task for task in plan if task]
+
+
+def stream_preview(tasks: dict[str, Any], wiz: dict[str, Any]) -> None:
+    """Per task: its types and which entity types its training data shows as O."""
+    try:
+        parse_config({"strategy": {"kind": "continual", "tasks": tasks}})
+    except ConfigError as err:
+        st.warning(f"The task stream is not valid yet: {err}")
+        return
+    rows = []
+    if tasks["by"] == "types":
+        types = data_types(wiz["data"]["train"])
+        plan = plan_tasks(tasks, types, int(wiz["train"]["seed"]))
+        unknown = sorted({t for task in plan for t in task} - set(types))
+        if unknown:
+            st.warning(
+                f"The training data has no type {', '.join(unknown)} (it has {', '.join(types)})."
+            )
+        for t, task in enumerate(plan):
+            labelled = (
+                [x for earlier in plan[:t] for x in earlier] if tasks["fully_labelled"] else []
+            )
+            labelled += task
+            rows.append(
+                {
+                    "task": t + 1,
+                    "learns": ", ".join(task),
+                    "labelled in its data": ", ".join(labelled),
+                    "become O": ", ".join(x for x in types if x not in labelled) or "-",
+                }
+            )
+        never = [x for x in types if not any(x in task for task in plan)]
+        if never:
+            st.caption(f"Never taught (always O): {', '.join(never)}")
+    else:
+        for t, spec in enumerate(tasks["datasets"]):
+            name = spec if isinstance(spec, str) else spec.get("train", "?")
+            types = data_types(name) if isinstance(spec, str) else []
+            rows.append(
+                {
+                    "task": t + 1,
+                    "learns": ", ".join(types) or "?",
+                    "labelled in its data": name,
+                    "become O": "-",
+                }
+            )
+    st.markdown("**Preview of the stream**")
+    if tasks["by"] == "types":
+        st.caption(
+            "Each task's training data is labelled only for the types listed as labelled; the "
+            "others appear as O (the background shift of real annotation streams)."
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="wiz_stream_preview")
 
 
 def hyper_step(wiz: dict[str, Any]) -> None:
@@ -325,12 +539,55 @@ def review_step(wiz: dict[str, Any]) -> None:
         key="wiz_download_yaml",
         on_click="ignore",
     )
-    if right.button("🚀 Launch", key="wiz_launch", type="primary"):
+    race = race_methods(cfg)
+    if race:
+        st.info(
+            f"Strategy race: {len(race)} runs ({', '.join(race)}) on this stream with seed "
+            f"{cfg.train.seed}, grouped for the Forgetting page."
+        )
+        label = f"🚀 Launch race ({len(race)} runs)"
+    else:
+        label = "🚀 Launch"
+    if right.button(label, key="wiz_launch", type="primary"):
+        if race:
+            group = None
+            with ui.friendly("launch the strategy race"):
+                group = launch_race(cfg, race)
+            if group is not None:
+                st.switch_page("pages/forgetting.py", query_params={"group": group})
+            return
         run_id = None
         with ui.friendly("launch the run"):
             run_id = jobs.submit(cfg)
         if run_id is not None:
             st.switch_page("pages/runs.py", query_params={"run": str(run_id)})
+
+
+def race_methods(cfg: RunConfig) -> list[str]:
+    """The race's methods for a continual config (empty: launch one run)."""
+    if getattr(cfg.strategy, "kind", None) != "continual":
+        return []
+    return list(dict.fromkeys(st.session_state.get(RACE, [])))
+
+
+def race_configs(cfg: RunConfig, methods: list[str]) -> list[RunConfig]:
+    """One config per method: the same data, stream, knobs and seed; named NAME-METHOD."""
+    out = []
+    for method in methods:
+        raw = cfg.to_dict()
+        raw["strategy"]["method"] = method
+        raw["name"] = f"{cfg.name}-{method}"[:200]
+        out.append(parse_config(raw))
+    return out
+
+
+def launch_race(cfg: RunConfig, methods: list[str]) -> str:
+    """Submit one run per method under one group_name; returns the group's name."""
+    configs = race_configs(cfg, methods)  # all validated before any is queued
+    group = f"race-{cfg.name}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    for one in configs:
+        jobs.submit(one, group_name=group)
+    return group
 
 
 def train_tokens(cfg: RunConfig) -> int | None:

@@ -26,7 +26,14 @@ from storage.models import RunStatus
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "app.py"
 TIMEOUT = 30
-PAGES = ("pages/home.py", "pages/data.py", "pages/train.py", "pages/runs.py", "pages/compare.py")
+PAGES = (
+    "pages/home.py",
+    "pages/data.py",
+    "pages/train.py",
+    "pages/runs.py",
+    "pages/forgetting.py",
+    "pages/compare.py",
+)
 
 
 @dataclass
@@ -34,11 +41,13 @@ class FakeJobs:
     """What the pages asked engine.jobs to do."""
 
     submitted: list[Any] = field(default_factory=list)
+    submit_kwargs: list[dict[str, Any]] = field(default_factory=list)
     cancelled: list[int] = field(default_factory=list)
     next_id: int = 1000
 
     def submit(self, config: Any, **kwargs: Any) -> int:
         self.submitted.append(config)
+        self.submit_kwargs.append(kwargs)
         self.next_id += 1
         return self.next_id
 

@@ -143,3 +143,144 @@ def test_switching_backbone_moves_an_untouched_lr(fake_jobs):
     assert at.session_state["wiz"]["train"]["lr"] == 3e-3
     at.radio(key="wiz_backbone").set_value("minilm-l6").run()
     assert at.session_state["wiz"]["train"]["lr"] == 1e-4
+
+
+# ---- continual runs: method knobs, the task stream, its preview, and strategy races ---------
+
+CONTINUAL = parse_config(
+    {
+        "name": "stream-ewc",
+        "data": {"train": "builtin:news"},
+        "backbone": "tiny",
+        "strategy": {
+            "kind": "continual",
+            "method": "ewc",
+            "ewc_lambda": 500.0,
+            "tasks": {
+                "by": "types",
+                "order": [["LOC"], ["PER", "NORP"], ["ORG", "EVENT"]],
+                "max_train_sentences": 100,
+            },
+        },
+        "train": {"lr": 3e-3},
+    }
+)
+
+
+def _keys(at, prefix: str) -> set[str]:
+    widgets = [*at.number_input, *at.radio, *at.checkbox, *at.text_input, *at.selectbox]
+    return {str(w.key) for w in widgets if str(w.key).startswith(prefix)}
+
+
+def _preview(at):
+    """The stream preview table (AppTest does not expose a plain dataframe's key)."""
+    (table,) = [d.value for d in at.dataframe if "become O" in d.value.columns]
+    return table
+
+
+def _to_continual(at):
+    at.radio(key="wiz_data_source").set_value("Built-in corpus")
+    at.selectbox(key="wiz_builtin").set_value("news")
+    _click(at, "wiz_next_data")
+    at.radio(key="wiz_backbone").set_value("tiny")
+    _click(at, "wiz_next_backbone")
+    at.selectbox(key="wiz_strategy_kind").set_value("continual").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_continual_shows_only_the_methods_knobs_and_previews_the_stream(fake_jobs):
+    at = _to_continual(open_page("pages/train.py"))
+    assert at.radio(key="wiz_strategy_method").options == [
+        "naive", "replay", "ewc", "lwf", "mapping", "joint"
+    ]  # fmt: skip
+    assert not _keys(at, "wiz_strategy_ewc_") | _keys(at, "wiz_strategy_memory_")
+    at.radio(key="wiz_strategy_method").set_value("ewc").run()
+    assert _keys(at, "wiz_strategy_ewc_") == {
+        "wiz_strategy_ewc_lambda", "wiz_strategy_ewc_gamma", "wiz_strategy_ewc_fisher_batches"
+    }  # fmt: skip
+    for other in ("lwf_", "mapping_", "memory_"):
+        assert not _keys(at, f"wiz_strategy_{other}")
+    at.radio(key="wiz_strategy_method").set_value("replay").run()
+    assert _keys(at, "wiz_strategy_memory_") == {
+        "wiz_strategy_memory_size", "wiz_strategy_memory_selection"
+    }  # fmt: skip
+    assert not _keys(at, "wiz_strategy_ewc_")
+    at.radio(key="wiz_strategy_method").set_value("ewc").run()
+    at.number_input(key="wiz_strategy_ewc_lambda").set_value(500.0)
+    at.text_input(key="wiz_strategy_tasks_order").set_value("LOC | PER, NORP | ORG, EVENT")
+    at.number_input(key="wiz_strategy_tasks_max_train_sentences").set_value(100).run()
+    assert not at.exception, [e.value for e in at.exception]
+    # an explicit order hides the automatic split's settings
+    assert "wiz_strategy_tasks_first_types" not in _keys(at, "wiz_strategy_tasks_")
+    preview = _preview(at)
+    assert list(preview["learns"]) == ["LOC", "PER, NORP", "ORG, EVENT"]
+    assert list(preview["become O"]) == [
+        "PER, ORG, EVENT, NORP", "ORG, LOC, EVENT", "PER, LOC, NORP"
+    ]  # fmt: skip
+    at.checkbox(key="wiz_strategy_tasks_fully_labelled").check().run()
+    preview = _preview(at)
+    assert list(preview["become O"]) == ["PER, ORG, EVENT, NORP", "ORG, EVENT", "-"]
+    at.checkbox(key="wiz_strategy_tasks_fully_labelled").uncheck()
+    _click(at, "wiz_next_strategy")
+    at.text_input(key="wiz_name").set_value("stream-ewc")
+    at.number_input(key="wiz_train_lr").set_value(3e-3)
+    _click(at, "wiz_next_hyperparameters")
+    shown = parse_config(yaml.safe_load(at.code[0].value))
+    assert shown.to_dict() == CONTINUAL.to_dict()
+    _click(at, "wiz_launch")
+    (submitted,) = fake_jobs.submitted
+    assert submitted.to_dict() == CONTINUAL.to_dict()
+    assert fake_jobs.submit_kwargs == [{}]
+
+
+def test_automatic_split_preview(fake_jobs):
+    at = _to_continual(open_page("pages/train.py"))
+    at.number_input(key="wiz_strategy_tasks_first_types").set_value(3)
+    at.number_input(key="wiz_strategy_tasks_types_per_task").set_value(2).run()
+    preview = _preview(at)
+    assert list(preview["learns"]) == ["EVENT, LOC, NORP", "ORG, PER"]
+    _click(at, "wiz_next_strategy")
+    _click(at, "wiz_next_hyperparameters")
+    tasks = parse_config(yaml.safe_load(at.code[0].value)).strategy.tasks
+    assert (tasks.first_types, tasks.types_per_task, tasks.order) == (3, 2, None)
+
+
+def test_domain_incremental_stream(fake_jobs):
+    at = _to_continual(open_page("pages/train.py"))
+    at.radio(key="wiz_strategy_tasks_by").set_value("datasets").run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.multiselect(key="wiz_strategy_tasks_datasets").set_value(
+        ["builtin:science", "builtin:news"]
+    ).run()
+    preview = _preview(at)
+    assert list(preview["labelled in its data"]) == ["builtin:science", "builtin:news"]
+    _click(at, "wiz_next_strategy")
+    _click(at, "wiz_next_hyperparameters")
+    cfg = parse_config(yaml.safe_load(at.code[0].value))
+    assert cfg.strategy.tasks.by == "datasets"
+    assert cfg.strategy.tasks.datasets == ["builtin:science", "builtin:news"]
+
+
+def test_strategy_race_submits_one_run_per_method_in_one_group(fake_jobs):
+    at = _to_continual(open_page("pages/train.py"))
+    at.multiselect(key="wiz_race_methods").set_value(["naive", "replay", "lwf"]).run()
+    # the race's methods show their knobs too
+    assert _keys(at, "wiz_strategy_memory_") and _keys(at, "wiz_strategy_lwf_")
+    assert not _keys(at, "wiz_strategy_ewc_")
+    _click(at, "wiz_next_strategy")
+    at.text_input(key="wiz_name").set_value("demo")
+    _click(at, "wiz_next_hyperparameters")
+    assert any("Strategy race: 3 runs" in i.value for i in at.info)
+    _click(at, "wiz_launch")
+    assert [c.strategy.method for c in fake_jobs.submitted] == ["naive", "replay", "lwf"]
+    assert [c.name for c in fake_jobs.submitted] == ["demo-naive", "demo-replay", "demo-lwf"]
+    groups = {kw["group_name"] for kw in fake_jobs.submit_kwargs}
+    (group,) = groups
+    assert group.startswith("race-demo-")
+    first = fake_jobs.submitted[0].to_dict()
+    for cfg in fake_jobs.submitted[1:]:
+        other = cfg.to_dict()
+        assert other["strategy"]["tasks"] == first["strategy"]["tasks"]
+        assert other["train"] == first["train"] and other["data"] == first["data"]
+    assert at.query_params["group"] == group  # went to the Forgetting page for the group

@@ -46,9 +46,9 @@ def test_writers_and_a_polling_reader_never_see_a_locked_database(db_url: str):
     reader.start()
     for writer in writers:
         writer.start()
-    writer_reports = [writer_results.get(timeout=60) for _ in writers]
+    writer_reports = [writer_results.get(timeout=180) for _ in writers]
     stop.set()
-    reader_report = reader_results.get(timeout=60)
+    reader_report = reader_results.get(timeout=180)
     for proc in [*writers, reader]:
         proc.join(timeout=30)
     elapsed = time.monotonic() - started

@@ -1,0 +1,380 @@
+"""Forgetting: what a continual run learned and lost, task by task (`?run=ID` or `?group=NAME`).
+
+One run: ACC/BWT/FWT/forgetting, the R matrix (rows: before any task, after task 1..T; columns:
+each task's test data) overall and per entity type, the forgetting curves (each task's F1 over
+the stream), forgotten test sentences (gold vs predicted entities at each stage), and where
+old-type tokens went after each task (drift). A strategy race (runs sharing a group_name, as
+the Train wizard launches them) adds the runs side by side: metrics as grouped bars and their
+matrices in a row. Everything is read from storage.continual and the run summary.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from pages import ui
+from storage import continual as continual_store
+from storage import queries
+
+METRICS = (("acc", "ACC"), ("bwt", "BWT"), ("fwt", "FWT"), ("forgetting", "Forgetting"))
+METRIC_HELP = {
+    "acc": "Mean F1 over every task's test data after the last task",
+    "bwt": "Backward transfer: mean change of each earlier task's F1 from right after it to the "
+    "end (negative = forgetting)",
+    "fwt": "Forward transfer: mean F1 on a task just before training it, minus the untrained "
+    "model's F1 on it",
+    "forgetting": "Mean over earlier tasks of (best F1 it ever had - its F1 at the end)",
+}
+RACE_COLUMNS = 4
+NO_GROUP = ""
+
+
+# ---- small pure helpers -------------------------------------------------------------------------
+
+
+def task_labels(summary: dict[str, Any], count: int) -> list[str]:
+    """'task 1: LOC' per task (1-based), from the summary's task list when there is one."""
+    tasks = (summary.get("continual") or {}).get("tasks") or []
+    labels = []
+    for j in range(count):
+        types = tasks[j].get("types") if j < len(tasks) and isinstance(tasks[j], dict) else None
+        labels.append(f"task {j + 1}: {', '.join(types)}" if types else f"task {j + 1}")
+    return labels
+
+
+def stage_labels(count: int) -> list[str]:
+    return ["before", *(f"after task {i + 1}" for i in range(count))]
+
+
+def matrix_rows(matrix: continual_store.ScoreMatrix) -> list[list[float | None]]:
+    """The baseline row, then R[0..T-1]: what the heatmap shows."""
+    return [list(matrix.baseline), *(list(row) for row in matrix.values)]
+
+
+def span_runs(tokens: list[str], spans: list[list[Any]]) -> list[tuple[str, str | None]]:
+    """Words and [type, start, end) spans as the (text, type) runs ui.highlighted_html draws."""
+    starts = {int(s[1]): (str(s[0]), int(s[2])) for s in spans if len(s) >= 3}
+    runs: list[tuple[str, str | None]] = []
+    i = 0
+    while i < len(tokens):
+        if i in starts and starts[i][1] > i:
+            kind, end = starts[i]
+            runs.append((" ".join(tokens[i:end]), kind))
+            i = end
+        else:
+            runs.append((tokens[i], None))
+            i += 1
+    return runs
+
+
+def _fmt(value: Any) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def heatmap(
+    rows: list[list[float | None]], x: list[str], y: list[str], height: int = 0, small: bool = False
+) -> go.Figure:
+    text = [["" if v is None else f"{v:.2f}" for v in row] for row in rows]
+    figure = go.Figure(
+        go.Heatmap(
+            z=rows,
+            x=x,
+            y=y,
+            zmin=0.0,
+            zmax=1.0,
+            colorscale="Viridis",
+            text=text,
+            texttemplate="%{text}",
+            hovertemplate="%{y}, %{x}: %{z:.3f}<extra></extra>",
+            showscale=not small,
+        )
+    )
+    figure.update_layout(
+        yaxis_autorange="reversed",
+        xaxis_title="scored on",
+        height=height or 120 + 45 * len(y),
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    )
+    return figure
+
+
+# ---- choosing what to show ------------------------------------------------------------------
+
+
+def _query_int(name: str) -> int | None:
+    raw = st.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        st.warning(f"'{ui.escape_text(raw)}' is not a run id.")
+        return None
+
+
+def choose(runs: list[queries.RunRow]) -> tuple[queries.RunRow, list[queries.RunRow]]:
+    """The run to show, and the runs of its race group (empty when it has none)."""
+    by_id = {r.id: r for r in runs}
+    groups = sorted({r.group_name for r in runs if r.group_name})
+    wanted_run = _query_int("run")
+    wanted_group = st.query_params.get("group")
+    if wanted_run is not None and wanted_run not in by_id:
+        detail = ui.read(queries.get_run, wanted_run)
+        if detail is None:
+            st.info(f"There is no run {wanted_run}; pick a continual run below.")
+        else:
+            st.info(
+                f"Run {wanted_run} ({ui.escape_text(detail.kind)}/"
+                f"{ui.escape_text(detail.method)}) is not a continual run: it has no forgetting "
+                "matrix. Pick a continual run below."
+            )
+        wanted_run = None
+    if wanted_group is None and wanted_run is not None:
+        wanted_group = by_id[wanted_run].group_name
+    options = [NO_GROUP, *groups]
+    left, right = st.columns(2)
+    group = left.selectbox(
+        "Strategy race",
+        options,
+        index=options.index(wanted_group) if wanted_group in options else 0,
+        key="forget_group",
+        format_func=lambda g: g or "any run (no race)",
+        help="Runs launched together on one stream and seed (the Train wizard's strategy race)",
+    )
+    members = [r for r in runs if group and r.group_name == group]
+    candidates = members or runs
+    ids = [r.id for r in candidates]
+    labels = {r.id: ui.run_label(r) for r in candidates}
+    run_id = right.selectbox(
+        "Run",
+        ids,
+        index=ids.index(wanted_run) if wanted_run in ids else 0,
+        key="forget_run",
+        format_func=labels.__getitem__,
+    )
+    chosen = by_id[run_id]
+    if not members and chosen.group_name:
+        members = [r for r in runs if r.group_name == chosen.group_name]
+    return chosen, sorted(members, key=lambda r: r.id)
+
+
+# ---- sections -------------------------------------------------------------------------------
+
+
+def metrics_section(row: queries.RunRow) -> None:
+    stats = row.summary.get("continual") or {}
+    cols = st.columns(len(METRICS))
+    for col, (key, label) in zip(cols, METRICS, strict=True):
+        col.metric(label, _fmt(stats.get(key)), help=METRIC_HELP[key])
+    if not stats:
+        st.caption("The summary metrics appear when the run finishes its last task.")
+
+
+def matrix_section(row: queries.RunRow) -> continual_store.ScoreMatrix | None:
+    matrix = ui.read(continual_store.score_matrix, row.id, "f1")
+    st.subheader("Accuracy matrix R")
+    if matrix is None:
+        st.info("No scores yet: the matrix fills in as the run finishes each task.")
+        return None
+    x = task_labels(row.summary, matrix.tasks)
+    y = stage_labels(matrix.tasks)
+    st.caption(
+        "R[i][j]: micro-F1 on task j's test data after training task i; the first row is the "
+        "model before any task. Below the diagonal is memory, above it is transfer."
+    )
+    left, right = st.columns(2)
+    left.plotly_chart(heatmap(matrix_rows(matrix), x, y), key="forget_matrix")
+    right.plotly_chart(curves_figure(matrix, x, y), key="forget_curves")
+    kinds = [k for k in ui.read(continual_store.matrix_kinds, row.id) if k.startswith("type_f1:")]
+    if kinds:
+        kind = st.selectbox(
+            "Per entity type",
+            kinds,
+            key="forget_type",
+            format_func=lambda k: k.removeprefix("type_f1:"),
+            help="The same matrix, F1 of one entity type only",
+        )
+        typed = ui.read(continual_store.score_matrix, row.id, kind)
+        if typed is not None:
+            st.plotly_chart(
+                heatmap(matrix_rows(typed), x, stage_labels(typed.tasks)),
+                key="forget_type_matrix",
+            )
+    return matrix
+
+
+def curves_figure(matrix: continual_store.ScoreMatrix, x: list[str], y: list[str]) -> go.Figure:
+    """The forgetting curves: one line per task, its F1 before and after each task."""
+    figure = go.Figure()
+    rows = matrix_rows(matrix)
+    for j, name in enumerate(x):
+        figure.add_scatter(x=y, y=[r[j] for r in rows], mode="lines+markers", name=name)
+    figure.update_layout(
+        height=120 + 45 * len(y),
+        yaxis_range=[0, 1],
+        yaxis_title="F1",
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    )
+    return figure
+
+
+def race_section(members: list[queries.RunRow]) -> None:
+    st.subheader(f"Strategy race: {ui.escape_text(members[0].group_name or '')}")
+    figure = go.Figure()
+    for r in members:
+        stats = r.summary.get("continual") or {}
+        figure.add_bar(
+            x=[label for _, label in METRICS],
+            y=[stats.get(key) for key, _ in METRICS],
+            name=f"#{r.id} {r.method}",
+        )
+    figure.update_layout(barmode="group", height=340, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    st.plotly_chart(figure, key="forget_race_bars")
+    for start in range(0, len(members), RACE_COLUMNS):
+        cols = st.columns(RACE_COLUMNS)
+        for col, r in zip(cols, members[start : start + RACE_COLUMNS], strict=False):
+            matrix = ui.read(continual_store.score_matrix, r.id, "f1")
+            col.markdown(f"**#{r.id} {ui.escape_text(r.method)}** · {ui.status_badge(r.status)}")
+            col.caption("rows: before (b), after task 1..T; columns: tasks")
+            if matrix is None:
+                col.caption("no matrix yet")
+                continue
+            x = [f"t{j + 1}" for j in range(matrix.tasks)]
+            y = ["b", *(f"{i + 1}" for i in range(matrix.tasks))]
+            col.plotly_chart(
+                heatmap(matrix_rows(matrix), x, y, height=80 + 35 * len(y), small=True),
+                key=f"forget_race_matrix_{r.id}",
+            )
+
+
+def forgotten_section(row: queries.RunRow) -> None:
+    st.subheader("Forgotten examples")
+    found = ui.read(continual_store.records, row.id, kind="forgotten")
+    payloads = [r.payload for r in found if r.payload.get("examples")]
+    if not payloads:
+        st.caption(
+            "None recorded: test sentences whose entities were right right after their task "
+            "and wrong at the end appear here when the run finishes."
+        )
+        return
+    by_task = {int(p["task"]): p for p in payloads}
+    left, right = st.columns(2)
+    task = left.selectbox(
+        "Task",
+        sorted(by_task),
+        key="forget_task",
+        format_func=lambda j: (
+            f"task {j + 1}: {', '.join(by_task[j].get('types', []))} "
+            f"({len(by_task[j]['examples'])} forgotten)"
+        ),
+    )
+    examples = by_task[task]["examples"]
+    index = right.selectbox(
+        "Example",
+        range(len(examples)),
+        key="forget_example",
+        format_func=lambda k: " ".join(examples[k]["tokens"])[:80],
+    )
+    example = examples[index if index is not None and index < len(examples) else 0]
+    tokens = [str(t) for t in example["tokens"]]
+    gold = example.get("gold", [])
+    predicted = example.get("predicted", {})
+    types = {s[0] for s in gold} | {s[0] for spans in predicted.values() for s in spans}
+    colours = ui.entity_colours(sorted(types))
+    task_types = set(by_task[task].get("types", []))
+    lines = [("gold", gold, None)]
+    for stage in sorted(predicted, key=int):
+        spans = predicted[stage]
+        mine = sorted(tuple(s) for s in spans if s[0] in task_types)
+        ok = mine == sorted(tuple(s) for s in gold)
+        lines.append((f"after task {int(stage) + 1}", spans, ok))
+    body = "".join(
+        f'<div style="margin:0.3em 0;line-height:1.9"><b>{ui.escape_text(label)}</b>'
+        f"{'' if ok is None else (' ✅' if ok else ' ❌')}: "
+        f"{ui.highlighted_html(span_runs(tokens, spans), colours)}</div>"
+        for label, spans, ok in lines
+    )
+    st.markdown(body, unsafe_allow_html=True)
+    st.caption("✅: the task's entities exactly right at that stage; ❌: not.")
+
+
+def drift_section(row: queries.RunRow) -> None:
+    st.subheader("Where old types went")
+    found = ui.read(continual_store.records, row.id, kind="drift")
+    stages = sorted(
+        (r.payload for r in found if isinstance(r.payload.get("types"), dict)),
+        key=lambda p: int(p.get("after_task", 0)),
+    )
+    types = sorted({t for p in stages for t in p["types"]})
+    if not types:
+        st.caption("No drift recorded yet: it is measured on the test data after each task.")
+        return
+    kind = st.selectbox(
+        "Entity type",
+        types,
+        key="forget_drift_type",
+        help="The test words whose gold type is this one: predicted as it (same), as O, or as "
+        "another type, after each task",
+    )
+    x, same, to_o, others = [], [], [], {}
+    for p in stages:
+        counts = p["types"].get(kind)
+        if not counts:
+            continue
+        x.append(f"after task {int(p.get('after_task', 0)) + 1}")
+        same.append(counts.get("same", 0))
+        to_o.append(counts.get("O", 0))
+        for other, n in (counts.get("other") or {}).items():
+            others.setdefault(other, {})[x[-1]] = n
+    figure = go.Figure()
+    figure.add_bar(x=x, y=same, name=f"{kind} (kept)")
+    figure.add_bar(x=x, y=to_o, name="O (background)")
+    for other, values in sorted(others.items()):
+        figure.add_bar(x=x, y=[values.get(s, 0) for s in x], name=f"as {other}")
+    figure.update_layout(
+        barmode="stack",
+        height=340,
+        yaxis_title="test words",
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    )
+    st.plotly_chart(figure, key="forget_drift_chart")
+
+
+# ---- the page -------------------------------------------------------------------------------
+
+
+def page() -> None:
+    st.title("Forgetting")
+    runs = [r for r in ui.read(queries.list_runs, limit=1000) if r.kind == "continual"]
+    if not runs:
+        wanted = _query_int("run")
+        if wanted is not None:
+            st.info(f"Run {wanted} is not a continual run, so it has no forgetting matrix.")
+        st.info(
+            "No continual runs yet. On the Train page pick the strategy **continual** (or a "
+            "strategy race) to watch a model forget."
+        )
+        st.page_link("pages/train.py", label="Go to Train", icon="🚀")
+        return
+    chosen, members = choose(runs)
+    st.markdown(
+        f"{ui.status_badge(chosen.status)} · **{ui.escape_text(chosen.name)}** · "
+        f"method: **{ui.escape_text(chosen.method)}**"
+    )
+    with ui.friendly("show the summary metrics"):
+        metrics_section(chosen)
+    with ui.friendly("draw the accuracy matrix"):
+        matrix_section(chosen)
+    if members:
+        with ui.friendly("draw the strategy race"):
+            race_section(members)
+    with ui.friendly("show the forgotten examples"):
+        forgotten_section(chosen)
+    with ui.friendly("draw the drift"):
+        drift_section(chosen)
+
+
+page()
