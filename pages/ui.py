@@ -25,6 +25,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+# Imported here, before any page draws, on purpose: plotly looks pandas up in sys.modules
+# without importing it, so on a fresh server a page in one session could see the half-imported
+# pandas of another session's thread ("partially initialized module 'pandas'"). An explicit
+# import blocks until pandas is complete.
+import pandas  # noqa: F401
+import plotly.graph_objects  # noqa: F401
 import streamlit as st
 
 from engine import jobs
