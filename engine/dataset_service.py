@@ -25,7 +25,7 @@ from typing import Any
 from engine.data.builtin import BUILTIN_CORPORA, SYNTHETIC_NOTICE, load_builtin
 from engine.data.builtin.generator import SPLITS
 from engine.data.readers import inspect_corpus
-from engine.data.stats import corpus_stats
+from engine.data.stats import corpus_stats, count_summary
 from engine.data.types import DataError, Problem, Sentence
 from engine.data.validate import validate_file
 from storage import runs as run_store
@@ -86,14 +86,9 @@ class UploadCheck:
 
     @property
     def counts(self) -> dict[str, Any]:
-        return {
-            "sentences": self.sentences,
-            "tokens": self.tokens,
-            "entities": dict(self.entities),
-            "entity_total": sum(self.entities.values()),
-            "max_length": self.max_length,
-            "mean_length": round(self.mean_length, 2),
-        }
+        return count_summary(
+            self.sentences, self.tokens, self.entities, self.max_length, self.mean_length
+        )
 
 
 def display_name(filename: str) -> str:

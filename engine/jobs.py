@@ -24,8 +24,7 @@ from engine.launcher import (  # noqa: F401  (re-exported for pages)
     cancel,
     dispatch,
     log_tail,
-    machine_info,
-    max_concurrent_jobs,
     reconcile,
     submit,
 )
+from engine.machine import machine_info, max_concurrent_jobs  # noqa: F401  (re-exported)

@@ -104,22 +104,11 @@ def heatmap(
 # ---- choosing what to show ------------------------------------------------------------------
 
 
-def _query_int(name: str) -> int | None:
-    raw = st.query_params.get(name)
-    if raw is None:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        st.warning(f"'{ui.escape_text(raw)}' is not a run id.")
-        return None
-
-
 def choose(runs: list[queries.RunRow]) -> tuple[queries.RunRow, list[queries.RunRow]]:
     """The run to show, and the runs of its race group (empty when it has none)."""
     by_id = {r.id: r for r in runs}
     groups = sorted({r.group_name for r in runs if r.group_name})
-    wanted_run = _query_int("run")
+    wanted_run = ui.query_int("run")
     wanted_group = st.query_params.get("group")
     if wanted_run is not None and wanted_run not in by_id:
         detail = ui.read(queries.get_run, wanted_run)
@@ -350,7 +339,7 @@ def page() -> None:
     st.title("Forgetting")
     runs = [r for r in ui.read(queries.list_runs, limit=1000) if r.kind == "continual"]
     if not runs:
-        wanted = _query_int("run")
+        wanted = ui.query_int("run")
         if wanted is not None:
             st.info(f"Run {wanted} is not a continual run, so it has no forgetting matrix.")
         st.info(

@@ -348,19 +348,8 @@ def _score(value: Any) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def selected_run() -> int | None:
-    raw = st.query_params.get("run")
-    if raw is None:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        st.warning(f"'{ui.escape_text(raw)}' is not a run id.")
-        return None
-
-
 with ui.friendly("show the runs"):
-    chosen = selected_run()
+    chosen = ui.query_int("run")
     if chosen is None:
         run_list()
     else:

@@ -314,3 +314,15 @@ def inside_lab_home(path: str | Path) -> bool:
         return Path(path).resolve().is_relative_to(lab_home())
     except (OSError, ValueError):
         return False
+
+
+def query_int(name: str) -> int | None:
+    """An integer query parameter (?run=ID); a bad value warns and counts as absent."""
+    raw = st.query_params.get(name)
+    if raw is None:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        st.warning(f"'{escape_text(raw)}' is not a run id.")
+        return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from engine.data.types import Sentence
 
@@ -54,3 +55,17 @@ def corpus_stats(sentences: list[Sentence]) -> CorpusStats:
         max_length=longest,
         mean_length=mean,
     )
+
+
+def count_summary(
+    sentences: int, tokens: int, entities: dict[str, int], max_length: int, mean_length: float
+) -> dict[str, Any]:
+    """The counts every report shows (validate --json, the Data page's upload check)."""
+    return {
+        "sentences": sentences,
+        "tokens": tokens,
+        "entities": dict(entities),
+        "entity_total": sum(entities.values()),
+        "max_length": max_length,
+        "mean_length": round(mean_length, 2),
+    }

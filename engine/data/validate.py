@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.data.readers import inspect_corpus, resolve_format
-from engine.data.stats import corpus_stats
+from engine.data.stats import corpus_stats, count_summary
 from engine.data.types import DataError, Problem
 
 SHOWN_PROBLEMS = 30  # per file in the text report; --json has them all
@@ -51,12 +51,9 @@ class FileReport:
             "format": self.format,
             "scheme": self.scheme,
             "usable": self.usable,
-            "sentences": self.sentences,
-            "tokens": self.tokens,
-            "entities": dict(self.entities),
-            "entity_total": sum(self.entities.values()),
-            "max_length": self.max_length,
-            "mean_length": round(self.mean_length, 2),
+            **count_summary(
+                self.sentences, self.tokens, self.entities, self.max_length, self.mean_length
+            ),
             "errors": sum(p.severity == "error" for p in self.problems),
             "warnings": sum(p.severity == "warning" for p in self.problems),
             "problems": [_problem_dict(p) for p in self.problems],

@@ -78,9 +78,8 @@ def run_finetune(ctx: RunContext) -> dict[str, Any]:
         )
     }
 
-    def eval_split(name: str) -> NerReport:
-        sents = splits.dev if name == "dev" else (splits.test or [])
-        return evaluate(model, sents, windows[name], id2label, ctx.device, ctx.dtype, pad)
+    def eval_dev() -> NerReport:
+        return evaluate(model, splits.dev, windows["dev"], id2label, ctx.device, ctx.dtype, pad)
 
     checkpoint_dir = ctx.run_dir / "checkpoint"
 
@@ -96,7 +95,7 @@ def run_finetune(ctx: RunContext) -> dict[str, Any]:
         dtype=ctx.dtype,
         pad_id=pad,
         tracker=ctx.tracker,
-        evaluate_dev=(lambda: eval_split("dev")) if splits.dev else None,
+        evaluate_dev=eval_dev if splits.dev else None,
         on_improve=on_improve,
         progress=ctx.progress,
     )
