@@ -1,0 +1,216 @@
+"""The wizard's continual part: task-stream inputs, the preview of what becomes O in each
+task, and the strategy race (one run per method on the same stream, one group_name)."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from typing import Any, get_args
+
+import pandas as pd
+import streamlit as st
+
+from engine import jobs
+from engine.config import (
+    ConfigError,
+    RunConfig,
+    TaskStreamConfig,
+    parse_config,
+)
+from pages import ui
+from pages.wizard_fields import RACE, field_input
+from storage import queries
+
+
+def race_input(model: type, section: dict[str, Any]) -> None:
+    """A strategy race: the same stream and seed once per chosen method, grouped."""
+    methods = [str(m) for m in get_args(model.model_fields["method"].annotation)]
+    chosen = st.multiselect(
+        "Strategy race (optional)",
+        methods,
+        default=[m for m in st.session_state.get(RACE, []) if m in methods],
+        key="wiz_race_methods",
+        placeholder="one run only (the method above)",
+        help="Launch one run per method on the same stream and seed, grouped so the "
+        "Forgetting page shows them side by side",
+    )
+    st.session_state[RACE] = list(chosen)
+
+
+def task_stream_inputs(tasks: dict[str, Any], wiz: dict[str, Any]) -> dict[str, Any]:
+    """The task stream (strategy.tasks): split the data's types, or one dataset per task."""
+    st.markdown("**Task stream**")
+    tasks = {**TaskStreamConfig().model_dump(mode="json"), **tasks}
+    tasks["by"] = field_input(TaskStreamConfig, "by", tasks["by"], "wiz_strategy_tasks_by")
+    if tasks["by"] == "types":
+        tasks["datasets"] = []
+        typed = st.text_input(
+            "Task order",
+            value=format_order(tasks.get("order")),
+            key="wiz_strategy_tasks_order",
+            placeholder="e.g. LOC | PER, NORP | ORG, EVENT (empty: split automatically)",
+            help="Tasks separated by |, the entity types of one task by commas. "
+            + (TaskStreamConfig.model_fields["order"].description or ""),
+        )
+        tasks["order"] = parse_order(typed)
+        if tasks["order"] is None:
+            cols = st.columns(3)
+            for col, name in zip(
+                cols, ("first_types", "types_per_task", "type_order"), strict=True
+            ):
+                with col:
+                    tasks[name] = field_input(
+                        TaskStreamConfig, name, tasks.get(name), f"wiz_strategy_tasks_{name}"
+                    )
+        else:
+            tasks["first_types"] = None
+        tasks["fully_labelled"] = field_input(
+            TaskStreamConfig,
+            "fully_labelled",
+            tasks.get("fully_labelled"),
+            "wiz_strategy_tasks_fully_labelled",
+        )
+    else:
+        tasks.update(order=None, first_types=None)
+        tasks["datasets"] = dataset_stream_input(tasks.get("datasets") or [])
+    tasks["max_train_sentences"] = field_input(
+        TaskStreamConfig,
+        "max_train_sentences",
+        tasks.get("max_train_sentences"),
+        "wiz_strategy_tasks_max_train_sentences",
+        label="max train sentences per task",
+    )
+    with ui.friendly("preview the task stream"):
+        stream_preview(tasks, wiz)
+    return tasks
+
+
+def format_order(order: list[list[str]] | None) -> str:
+    return " | ".join(", ".join(task) for task in order or [])
+
+
+def parse_order(text: str) -> list[list[str]] | None:
+    """ "LOC | PER, NORP" -> [["LOC"], ["PER", "NORP"]]; empty text -> None."""
+    tasks = [[t.strip() for t in part.split(",") if t.strip()] for part in text.split("|")]
+    tasks = [task for task in tasks if task]
+    return tasks or None
+
+
+def dataset_stream_input(current: list[Any]) -> list[Any]:
+    if any(not isinstance(d, str) for d in current):
+        st.caption("The datasets come from a loaded config (file paths); edit them in YAML.")
+        return current
+    labels = {c["spec"]: f"built-in: {c['name']}" for c in ui.builtin_catalog()}
+    labels |= {d.path: f"imported: {d.name}" for d in ui.read(queries.list_datasets) if d.path}
+    labels |= {d: d for d in current if d not in labels}
+    default = current or [s for s in labels if s != "builtin:mixed"][:3]
+    return st.multiselect(
+        "Datasets, one task each, in order",
+        list(labels),
+        default=default,
+        key="wiz_strategy_tasks_datasets",
+        format_func=labels.__getitem__,
+        help=TaskStreamConfig.model_fields["datasets"].description,
+    )
+
+
+def data_types(spec: str) -> list[str]:
+    """The entity types of a dataset: from the built-in catalog, else its statistics."""
+    entry = next((c for c in ui.builtin_catalog() if c["spec"] == spec), None)
+    if entry is not None:
+        return list(entry["types"])
+    return list(ui.dataset_stats(spec)["entities"])
+
+
+def plan_tasks(tasks: dict[str, Any], types: list[str], seed: int) -> list[list[str]]:
+    """Each task's types, as engine.data.tasks.plan_type_tasks splits them (FG-a-PG-b)."""
+    if tasks.get("order"):
+        return [list(task) for task in tasks["order"]]
+    pool = sorted(types)
+    if tasks.get("type_order") == "seeded":
+        random.Random(seed).shuffle(pool)
+    per_task = int(tasks.get("types_per_task") or 1)
+    first = int(tasks.get("first_types") or per_task)
+    plan = [pool[:first]]
+    plan += [pool[i : i + per_task] for i in range(first, len(pool), per_task)]
+    return [task for task in plan if task]
+
+
+def stream_preview(tasks: dict[str, Any], wiz: dict[str, Any]) -> None:
+    """Per task: its types and which entity types its training data shows as O."""
+    try:
+        parse_config({"strategy": {"kind": "continual", "tasks": tasks}})
+    except ConfigError as err:
+        st.warning(f"The task stream is not valid yet: {err}")
+        return
+    rows = []
+    if tasks["by"] == "types":
+        types = data_types(wiz["data"]["train"])
+        plan = plan_tasks(tasks, types, int(wiz["train"]["seed"]))
+        unknown = sorted({t for task in plan for t in task} - set(types))
+        if unknown:
+            st.warning(
+                f"The training data has no type {', '.join(unknown)} (it has {', '.join(types)})."
+            )
+        for t, task in enumerate(plan):
+            labelled = (
+                [x for earlier in plan[:t] for x in earlier] if tasks["fully_labelled"] else []
+            )
+            labelled += task
+            rows.append(
+                {
+                    "task": t + 1,
+                    "learns": ", ".join(task),
+                    "labelled in its data": ", ".join(labelled),
+                    "become O": ", ".join(x for x in types if x not in labelled) or "-",
+                }
+            )
+        never = [x for x in types if not any(x in task for task in plan)]
+        if never:
+            st.caption(f"Never taught (always O): {', '.join(never)}")
+    else:
+        for t, spec in enumerate(tasks["datasets"]):
+            name = spec if isinstance(spec, str) else spec.get("train", "?")
+            types = data_types(name) if isinstance(spec, str) else []
+            rows.append(
+                {
+                    "task": t + 1,
+                    "learns": ", ".join(types) or "?",
+                    "labelled in its data": name,
+                    "become O": "-",
+                }
+            )
+    st.markdown("**Preview of the stream**")
+    if tasks["by"] == "types":
+        st.caption(
+            "Each task's training data is labelled only for the types listed as labelled; the "
+            "others appear as O (the background shift of real annotation streams)."
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="wiz_stream_preview")
+
+
+def race_methods(cfg: RunConfig) -> list[str]:
+    """The race's methods for a continual config (empty: launch one run)."""
+    if getattr(cfg.strategy, "kind", None) != "continual":
+        return []
+    return list(dict.fromkeys(st.session_state.get(RACE, [])))
+
+
+def race_configs(cfg: RunConfig, methods: list[str]) -> list[RunConfig]:
+    """One config per method: the same data, stream, knobs and seed; named NAME-METHOD."""
+    out = []
+    for method in methods:
+        raw = cfg.to_dict()
+        raw["strategy"]["method"] = method
+        raw["name"] = f"{cfg.name}-{method}"[:200]
+        out.append(parse_config(raw))
+    return out
+
+
+def launch_race(cfg: RunConfig, methods: list[str]) -> str:
+    """Submit one run per method under one group_name; returns the group's name."""
+    configs = race_configs(cfg, methods)  # all validated before any is queued
+    group = f"race-{cfg.name}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    for one in configs:
+        jobs.submit(one, group_name=group)
+    return group
