@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages import ui
+from pages import i18n, ui
+from pages.i18n import t
 
 st.set_page_config(page_title="Lifelong NER Lab", page_icon="🧠", layout="wide")
+i18n.sync()  # the language (session, or ?lang= on a first visit) before any text is made
 
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("pages/data.py", title="Data", icon="📚"),
-    st.Page("pages/train.py", title="Train", icon="🚀"),
-    st.Page("pages/runs.py", title="Runs", icon="📈"),
-    st.Page("pages/forgetting.py", title="Forgetting", icon="🧠"),
-    st.Page("pages/compare.py", title="Compare", icon="⚖️"),
+    st.Page("pages/home.py", title=t("nav.home"), icon="🏠", default=True),
+    st.Page("pages/data.py", title=t("nav.data"), icon="📚"),
+    st.Page("pages/train.py", title=t("nav.train"), icon="🚀"),
+    st.Page("pages/runs.py", title=t("nav.runs"), icon="📈"),
+    st.Page("pages/forgetting.py", title=t("nav.forgetting"), icon="🧠"),
+    st.Page("pages/meta.py", title=t("nav.meta"), icon="🎯"),
+    st.Page("pages/compare.py", title=t("nav.compare"), icon="⚖️"),
+    st.Page("pages/embeddings.py", title="Embeddings", icon="🗺️"),
+    st.Page("pages/playground.py", title=t("nav.playground"), icon="🔍"),
+    st.Page("pages/lessons.py", title=t("nav.lessons"), icon="🎓"),
 ]
 
 # Our own sidebar links, and st.navigation hidden: with a `pages/` folder beside app.py,
@@ -30,5 +36,7 @@ page = st.navigation(PAGES, position="hidden")
 with st.sidebar:
     for entry in PAGES:
         st.page_link(entry, label=entry.title, icon=entry.icon)
+    st.divider()
+    i18n.language_switch()
 ui.reconcile_jobs()
 page.run()

@@ -1,12 +1,17 @@
 """Command line (the contract in DESIGN.md; scripts and CI depend on it).
 
     python -m engine run CONFIG.yaml [--set key.path=value ...]   # last line: run_id=<ID>
+    python -m engine resume RUN_ID                                 # a killed fine-tune, continued
     python -m engine submit CONFIG.yaml [--set ...] [--group NAME] # background; run_id=<ID>
     python -m engine cancel RUN_ID [--grace SECONDS]
     python -m engine show RUN_ID [--json]
     python -m engine list [--json]
     python -m engine export RUN_ID DIR
     python -m engine validate FILE... [--json]
+    python -m engine db current | upgrade [REVISION] | revision MSG # the database schema
+    python -m engine predict RUN_ID [--stage S] [--text TEXT] [--json]  # text on stdin
+    python -m engine bundle export ID... OUT.zip [--group NAME] [--no-checkpoints]
+    python -m engine bundle import FILE.zip    # last line: run_ids=<ID>,<ID>
 
 Exit 0 on success; on failure a one-line reason on stderr and a non-zero exit.
 """
@@ -19,8 +24,10 @@ import os
 import sys
 from collections.abc import Sequence
 
+from engine import db_cli
 from engine.config import ConfigError, load_config
 from engine.data.types import DataError
+from storage.db import StorageError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     run.add_argument("--from-run", type=int, help="repeat the exact config of an earlier run")
     run.add_argument("--quiet", action="store_true", help="no progress output")
+    resume = sub.add_parser("resume", help="continue a killed fine-tune from its last state")
+    resume.add_argument("run_id", type=int)
+    resume.add_argument("--quiet", action="store_true", help="no progress output")
     submit = sub.add_parser("submit", help="queue a config as a background job")
     submit.add_argument("config", help="YAML config")
     submit.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
@@ -50,6 +60,21 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check NER data files and report problems")
     val.add_argument("files", nargs="+")
     val.add_argument("--json", action="store_true")
+    db_cli.add_parser(sub)
+    pred = sub.add_parser("predict", help="tag a sentence with a run's checkpoint")
+    pred.add_argument("run_id", type=int)
+    pred.add_argument("--stage", help="checkpoint stage: best, final, task_0, ... (default last)")
+    pred.add_argument("--text", help="the text to tag (default: read from stdin)")
+    pred.add_argument("--device", default="cpu", help="cpu (default), cuda or mps")
+    pred.add_argument("--json", action="store_true")
+    bundle = sub.add_parser("bundle", help="export runs as a zip bundle, or import one")
+    bundle_sub = bundle.add_subparsers(dest="bundle_command", required=True)
+    bexp = bundle_sub.add_parser("export", help="write runs (or a group's race) to OUT.zip")
+    bexp.add_argument("items", nargs="+", metavar="ID... OUT.zip")
+    bexp.add_argument("--group", help="export every run of this group (a strategy race)")
+    bexp.add_argument("--no-checkpoints", action="store_true", help="leave the weights out")
+    bimp = bundle_sub.add_parser("import", help="add a bundle's runs to this lab")
+    bimp.add_argument("file")
     return p
 
 
@@ -59,9 +84,7 @@ def _fail(message: str, code: int = 1) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from engine.db_tracker import DbTracker
-    from engine.heartbeat import Heartbeat
-    from engine.runner import RunFailed, create_run_record, execute_run
+    from engine.runner import create_run_record
 
     if args.from_run is not None:
         from engine.run_summary import stored_config
@@ -73,11 +96,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail("give a CONFIG.yaml or --from-run ID", 2)
     # Claimed at creation: a dispatcher must not start a background worker for this run.
     run_id = create_run_record(cfg, claim_pid=os.getpid())
+    return _run_foreground(run_id, quiet=args.quiet)
+
+
+def _run_foreground(run_id: int, *, quiet: bool) -> int:
+    """Execute a run claimed by this process; print the result and `run_id=ID` last."""
+    from engine.db_tracker import DbTracker
+    from engine.heartbeat import Heartbeat
+    from engine.runner import RunFailed, execute_run
+
     tracker = DbTracker(run_id)
     # Beats through model loading and evaluation; stops training if the run is cancelled.
     heartbeat = Heartbeat(run_id, on_lost=tracker.stop_event.set).start()
     try:
-        summary = execute_run(run_id, progress=not args.quiet, tracker=tracker)
+        summary = execute_run(run_id, progress=not quiet, tracker=tracker)
     except RunFailed as err:
         print(f"error: run {run_id} failed: {err}", file=sys.stderr)
         print(f"run_id={run_id}")
@@ -88,13 +120,24 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"error: run {run_id} was stopped", file=sys.stderr)
         print(f"run_id={run_id}")
         return 1
-    if not args.quiet:
+    if not quiet:
         shown = {
             k: summary.get(k) for k in ("dev_f1", "test_f1", "train_tokens_per_s", "train_seconds")
         }
         print("result: " + ", ".join(f"{k}={v}" for k, v in shown.items() if v is not None))
     print(f"run_id={run_id}")
     return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from engine.resume import ResumeError, prepare_resume
+
+    try:
+        run_id = prepare_resume(args.run_id, claim_pid=os.getpid())
+    except ResumeError as err:
+        return _fail(str(err))
+    print(f"run {run_id} resumes run {args.run_id} from its last training state", flush=True)
+    return _run_foreground(run_id, quiet=args.quiet)
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
@@ -164,14 +207,68 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return main_validate(args.files, as_json=args.json)
 
 
+def cmd_predict(args: argparse.Namespace) -> int:
+    from engine.predict_client import PredictError, resolve_checkpoint
+
+    text = args.text if args.text is not None else sys.stdin.read()
+    try:
+        stage = resolve_checkpoint(args.run_id, args.stage)
+    except PredictError as err:
+        return _fail(str(err))
+    from engine.inference import tag_text
+
+    result = {"run_id": args.run_id, "stage": stage.name} | tag_text(stage.path, text, args.device)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    for word in result["words"]:
+        print(f"{word['text']}\t{word['tag']}\t{word['confidence']:.3f}")
+    for entity in result["entities"]:
+        print(f"{entity['type']}: {entity['text']} ({entity['confidence']:.2f})")
+    return 0
+
+
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from engine.bundle import BundleError, export_bundle
+    from engine.bundle_import import import_bundle
+
+    try:
+        if args.bundle_command == "import":
+            new_ids = import_bundle(args.file)
+            print(f"imported {len(new_ids)} run(s) from {args.file}")
+            print("run_ids=" + ",".join(str(i) for i in new_ids))
+            return 0
+        *ids, out = args.items
+        run_ids = [int(i) for i in ids] if ids else []
+        if args.group:
+            from engine.run_data import group_run_ids
+
+            run_ids += group_run_ids(args.group)
+            if not run_ids:
+                return _fail(f"no runs in group {args.group!r}")
+        if not out.endswith(".zip"):
+            return _fail(f"the last argument must be the bundle to write (OUT.zip), not {out!r}")
+        manifest = export_bundle(run_ids, out, checkpoints=not args.no_checkpoints)
+    except BundleError as err:
+        return _fail(str(err))
+    size = os.path.getsize(out) / 2**20
+    shown = ", ".join(str(r["id"]) for r in manifest["runs"])
+    print(f"exported run(s) {shown} to {out} ({size:.1f} MiB)")
+    return 0
+
+
 COMMANDS = {
     "run": cmd_run,
+    "resume": cmd_resume,
     "submit": cmd_submit,
     "cancel": cmd_cancel,
     "show": cmd_show,
     "list": cmd_list,
     "export": cmd_export,
     "validate": cmd_validate,
+    "db": db_cli.cmd_db,
+    "predict": cmd_predict,
+    "bundle": cmd_bundle,
 }
 
 
@@ -179,7 +276,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (ConfigError, DataError, FileNotFoundError, ValueError) as err:
+    # StorageError: an unreachable LAB_DB_URL server, a schema newer than this code, ...
+    except (ConfigError, DataError, FileNotFoundError, ValueError, StorageError) as err:
         return _fail(str(err).splitlines()[0] if str(err) else type(err).__name__)
     except KeyboardInterrupt:
         return _fail("interrupted", 130)

@@ -193,9 +193,148 @@ class ContinualStrategy(Section):
     forgotten_examples: int = Field(
         50, ge=0, le=1000, description="Forgotten test sentences kept per task for inspection"
     )
+    task_checkpoints: bool = Field(
+        True,
+        description="Keep a checkpoint after each task (the Playground compares them); "
+        "needs train.save_checkpoint",
+    )
+    pause_between_tasks: bool = Field(
+        False,
+        description="After each task, wait for the dashboard's Next task button before the "
+        "next one (a teacher sets the pace); cancel still stops it",
+    )
 
 
 register_strategy_config("continual", ContinualStrategy)
+
+
+class PretrainStrategy(Section):
+    """Masked-language-model pretraining; the checkpoint is a backbone for later runs (run:ID)."""
+
+    kind: Literal["pretrain"] = "pretrain"
+    mode: Literal["continued", "from_scratch"] = Field(
+        "continued",
+        description="continued: keep training the backbone's weights (domain-adaptive "
+        "pretraining); from_scratch: a new small BERT (scratch_size) with random weights",
+    )
+    corpus: str | None = Field(
+        None,
+        description="Text to learn from: builtin:NAME (its train split), a dataset file or "
+        "folder (labels ignored), or a plain-text file with one document per line; "
+        "default: the data section's train",
+    )
+    corpus_format: Literal["auto", "ner", "text"] = Field(
+        "auto",
+        description="auto: a file whose lines end in tags (O, B-X, ...) is NER data, else plain "
+        "text; ner / text: say which",
+    )
+    max_documents: int | None = Field(
+        None, ge=1, description="Use at most N documents (sentences or lines) of the corpus"
+    )
+    held_out: float = Field(
+        0.05, ge=0.0, le=0.5, description="Share of documents kept out of training for perplexity"
+    )
+    mask_prob: float = Field(
+        0.15, gt=0.0, lt=1.0, description="Share of sub-tokens to predict (80% [MASK], 10% random,"
+        " 10% unchanged)"
+    )  # fmt: skip
+    whole_word_mask: bool = Field(
+        True, description="Mask all sub-tokens of a chosen word together (whole-word masking)"
+    )
+    vocab: Literal["packaged", "corpus"] = Field(
+        "packaged",
+        description="from_scratch mode: packaged = the backbone's tokenizer (MiniLM's WordPiece "
+        "for minilm-l6 and tiny); corpus = a WordPiece vocabulary trained on the corpus",
+    )
+    vocab_size: int = Field(
+        8000, ge=100, le=200_000, description="from_scratch mode: size of a corpus vocabulary"
+    )
+    scratch_size: Literal["tiny", "small"] = Field(
+        "tiny",
+        description="from_scratch mode: tiny = 2 layers x 128 (the `tiny` backbone), "
+        "small = 4 layers x 256",
+    )
+
+
+register_strategy_config("pretrain", PretrainStrategy)
+
+
+class EpisodeCounts(Section):
+    """How many N-way K-shot episodes a meta run samples."""
+
+    train: int = Field(
+        200, ge=0, le=100_000, description="Meta-training episodes (0: no meta-training)"
+    )
+    test: int = Field(
+        100, ge=1, le=10_000, description="Meta-test episodes on held-out types (F1 and its CI)"
+    )
+
+
+class MetaStrategy(Section):
+    """Few-shot NER on episodes: learn to learn on some entity types, be tested on unseen ones."""
+
+    kind: Literal["meta"] = "meta"
+    method: Literal["protonet", "nnshot", "maml", "reptile", "finetune-baseline"] = Field(
+        "protonet",
+        description="protonet: nearest type prototype (ProtoBERT); nnshot: nearest support "
+        "token; maml: first-order MAML, adapts on each support set (memory: one more copy of "
+        "the weights); reptile: move towards weights adapted per episode; finetune-baseline: "
+        "no meta-training, fine-tune on each support set (the control)",
+    )
+    n_way: int = Field(5, ge=1, le=50, description="Entity types per episode (N)")
+    k_shot: int = Field(
+        1, ge=1, le=100, description="Mentions per type in the support set: K to 2K (Few-NERD)"
+    )
+    query_shot: int | None = Field(
+        None, ge=1, le=100, description="Mentions per type in the query set; default k_shot"
+    )
+    episodes: EpisodeCounts = Field(default_factory=EpisodeCounts)
+    test_types: list[str] | None = Field(
+        None,
+        description="Entity types kept for meta-test; default: a seeded pick of n_way types "
+        "(one dataset) or the test data's types never in the training data (two datasets)",
+    )
+    test_episodes_file: str | None = Field(
+        None, description="Meta-test on episodes from a Few-NERD JSONL file instead of sampling"
+    )
+    meta_lr: float | None = Field(
+        None, gt=0.0, le=1.0, description="Meta-optimizer (AdamW) learning rate; default train.lr"
+    )
+    inner_steps: int = Field(
+        5, ge=1, le=200, description="maml and reptile methods: SGD steps on each support set"
+    )
+    inner_lr: float = Field(
+        1e-2, gt=0.0, le=10.0, description="maml and reptile methods: inner SGD learning rate"
+    )
+    head_init: Literal["prototypes", "zeros"] = Field(
+        "prototypes",
+        description="maml and reptile methods: each episode's head starts from the support "
+        "prototypes (Proto-MAML) or from zeros (plain MAML)",
+    )
+    finetune_steps: int = Field(
+        20, ge=1, le=1000, description="finetune-baseline method: AdamW steps on each support set"
+    )
+    finetune_lr: float = Field(
+        1e-3, gt=0.0, le=1.0, description="finetune-baseline method: its learning rate"
+    )
+    examples: int = Field(
+        5, ge=0, le=50, description="Episodes of each split kept for the Meta page's viewer"
+    )
+
+    @field_validator("test_types")
+    @classmethod
+    def _distinct_types(cls, types: list[str] | None) -> list[str] | None:
+        if types is None:
+            return None
+        cleaned = [t.strip() for t in types if t.strip()]
+        if not cleaned:
+            return None
+        if len(set(cleaned)) != len(cleaned):
+            raise ValueError("a type is listed twice")
+        return cleaned
+
+
+register_strategy_config("meta", MetaStrategy)
 
 
 class TrainConfig(Section):
@@ -228,21 +367,58 @@ class TrainConfig(Section):
     log_every: int = Field(10, ge=1, description="Log training loss every N steps")
     group_by_length: bool = Field(True, description="Batch similar lengths together (less padding)")
     save_checkpoint: bool = Field(True, description="Keep the best checkpoint on disk")
+    devices: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Data-parallel processes (DDP): one per GPU, or N CPU processes (gloo); "
+        "the global batch_size is split between them",
+    )
+
+
+class MappingConfig(Section):
+    """Embedding mappings: token representations of a probe set captured at each stage."""
+
+    enabled: bool = Field(
+        True, description="Capture token representations before training, after it, after tasks"
+    )
+    probe_sentences: int = Field(
+        150, ge=1, le=5000, description="Dev sentences in the probe set (the first N)"
+    )
+    max_tokens: int = Field(
+        1500, ge=10, le=2000, description="Words kept per stage (entity words first, then O)"
+    )
+    layer: int = Field(
+        -1, ge=-1, le=96, description="-1: last layer; 0: the embedding layer; k: encoder layer k"
+    )
+    projection: Literal["pca", "tsne", "umap"] = Field(
+        "pca",
+        description="pca: deterministic, fast; tsne: local neighbourhoods (slower); umap: needs "
+        "the optional package umap-learn",
+    )
 
 
 # A learning rate that works for each built-in backbone: a pretrained encoder wants a small
 # step, a model trained from scratch a large one (the wizard switches between them).
-RECOMMENDED_LR: dict[str, float] = {"minilm-l6": 1e-4, "tiny": 3e-3}
+RECOMMENDED_LR: dict[str, float] = {"minilm-l6": 1e-4, "tiny": 3e-3, "tiny-corpus": 3e-3}
+
+
+# Strategies whose training runs through engine.training.loop.fit, so train.devices > 1 works.
+DATA_PARALLEL_KINDS = ("finetune", "continual")
 
 
 class RunConfig(Section):
     name: str = Field("run", min_length=1, max_length=200, description="A name for the run")
     data: DataConfig = Field(default_factory=DataConfig)
     backbone: str = Field(
-        "minilm-l6", min_length=1, description="minilm-l6, tiny, a local path or hf:ID"
+        "minilm-l6",
+        min_length=1,
+        description="minilm-l6, tiny, tiny-corpus (tiny with a vocabulary built from the training "
+        "data), run:ID (a finished run's checkpoint), a local path or hf:ID",
     )
     strategy: SerializeAsAny[Section] = Field(default_factory=FinetuneStrategy)
     train: TrainConfig = Field(default_factory=TrainConfig)
+    mapping: MappingConfig = Field(default_factory=MappingConfig)
 
     @field_validator("strategy", mode="before")
     @classmethod
@@ -256,6 +432,17 @@ class RunConfig(Section):
         if model is None:
             raise ValueError(f"unknown kind {kind!r}; choose one of {sorted(STRATEGY_CONFIGS)}")
         return model.model_validate(value)
+
+    @model_validator(mode="after")
+    def _data_parallel_strategies(self) -> RunConfig:
+        # DDP lives in the shared training loop (engine.training.distributed); other
+        # strategies have loops of their own.
+        if self.train.devices > 1 and self.strategy.kind not in DATA_PARALLEL_KINDS:
+            raise ValueError(
+                f"train.devices > 1 runs the {' and '.join(DATA_PARALLEL_KINDS)} strategies "
+                f"only, not {self.strategy.kind}"
+            )
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

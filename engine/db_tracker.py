@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from engine import task_gate
 from engine.metrics.ner import NerReport
 from storage import continual as continual_store
 from storage import runs as run_store
@@ -76,6 +77,9 @@ class DbTracker:
 
     def should_stop(self) -> bool:
         return self.stop_event.is_set()
+
+    def task_allowed(self, task: int) -> bool:
+        return task_gate.task_allowed(self.run_id, task)
 
     def flush(self) -> None:
         points, self._buffer = self._buffer, []

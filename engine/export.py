@@ -56,4 +56,9 @@ def export_run(run_id: int, target: str | Path) -> Path:
     ckpt = summary.get("checkpoint")
     if ckpt and Path(ckpt).is_dir():
         shutil.copytree(ckpt, out / "checkpoint", dirs_exist_ok=True)
+    elif ckpt:  # recorded but gone: say so rather than hand over an export without it
+        raise FileNotFoundError(
+            f"run {run_id}'s checkpoint {ckpt} is missing (deleted?); the config, metrics and "
+            f"reports were exported to {out} without it"
+        )
     return out

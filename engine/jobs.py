@@ -12,6 +12,10 @@ in their own process group (engine.launcher); dataset import and validation are 
 
 from __future__ import annotations
 
+from engine import lessons  # noqa: F401  (the Lessons page's presets: jobs.lessons.LESSONS)
+from engine.bundle import BundleError, bundle_bytes, report_html  # noqa: F401  (re-exported)
+from engine.bundle_import import import_bundle  # noqa: F401  (re-exported for the Runs page)
+from engine.chart_export import ChartExportError, charts_png_zip  # noqa: F401  (re-exported)
 from engine.dataset_service import (  # noqa: F401  (re-exported for pages)
     UploadCheck,
     builtin_catalog,
@@ -23,8 +27,17 @@ from engine.dataset_service import (  # noqa: F401  (re-exported for pages)
 from engine.launcher import (  # noqa: F401  (re-exported for pages)
     cancel,
     dispatch,
+    job_location,
     log_tail,
     reconcile,
     submit,
 )
 from engine.machine import machine_info, max_concurrent_jobs  # noqa: F401  (re-exported)
+from engine.predict_client import (  # noqa: F401  (re-exported for the Playground)
+    PredictError,
+    Stage,
+    checkpoint_stages,
+    predict_text,
+)
+from engine.run_data import group_run_ids  # noqa: F401  (re-exported: export a race)
+from engine.task_gate import allow_next_task, paused_before  # noqa: F401  (Next task)

@@ -18,6 +18,8 @@ METRIC_KEYS = (
     "steps",
     "best_step",
     "trainable_parameters",
+    "initial_heldout_perplexity",
+    "heldout_perplexity",
 )
 
 
@@ -30,6 +32,18 @@ def _duration(row: queries.RunRow) -> float | None:
         return None
     end = row.finished_at or datetime.now(row.started_at.tzinfo)
     return round((end - row.started_at).total_seconds(), 1)
+
+
+META_KEYS = ("f1_mean", "f1_ci95", "episodes", "n_way", "k_shot")
+
+
+def meta_summary(meta: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A meta run's episode scores: the contract keys first, then the rest as stored."""
+    if not meta:
+        return None
+    return {k: meta.get(k) for k in META_KEYS} | {
+        k: v for k, v in meta.items() if k not in META_KEYS
+    }
 
 
 def stored_config(run_id: int) -> dict[str, Any]:
@@ -65,17 +79,24 @@ def run_summary(run_id: int) -> dict[str, Any] | None:
     out.update(
         metrics={k: detail.summary[k] for k in METRIC_KEYS if k in detail.summary},
         continual=detail.summary.get("continual"),
+        meta=meta_summary(detail.summary.get("meta")),
+        mapping=detail.summary.get("mapping"),
         started_at=_iso(detail.started_at),
         finished_at=_iso(detail.finished_at),
         device_info=detail.device_info,
         checkpoint=detail.summary.get("checkpoint"),
         config=detail.config,
         log_path=detail.log_path,
+        backend=detail.backend,  # local | ray (log_path: the Ray job's dashboard page)
         parent_id=detail.parent_id,
         group=detail.group_name,
     )
     if out["continual"] is None:
         del out["continual"]  # only continual runs have a matrix
+    if out["meta"] is None:
+        del out["meta"]  # only meta runs have episode scores
+    if out["mapping"] is None:
+        del out["mapping"]  # {stages, silhouette, cka, centroid_shift} when captured
     if str(detail.status) == "RUNNING":
         out["pid"] = detail.pid
     return out
@@ -115,6 +136,12 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append(
             "continual: "
             + ", ".join(f"{k}={_fmt(c.get(k))}" for k in ("acc", "bwt", "fwt", "forgetting"))
+        )
+    if summary.get("meta"):
+        m = summary["meta"]
+        lines.append(
+            f"meta: F1 {_fmt(m.get('f1_mean'))} ± {_fmt(m.get('f1_ci95'))} (95% CI) over "
+            f"{m.get('episodes')} {m.get('n_way')}-way {m.get('k_shot')}-shot episodes"
         )
     if summary.get("checkpoint"):
         lines.append(f"checkpoint: {summary['checkpoint']}")

@@ -12,6 +12,7 @@ import contextlib
 import os
 import socket
 import traceback
+from pathlib import Path
 from typing import Any
 
 from engine.config import ConfigError, RunConfig, parse_config
@@ -32,6 +33,9 @@ class NotClaimable(RunFailed):
     """The run is not this process's to execute (finished, or another process runs it)."""
 
 
+# Summary key of a run that continues a killed one: {"run": ID, "epoch": N, "train_state": DIR}.
+RESUMED_FROM = "resumed_from"
+
 # Errors in what the user gave us: the one-line reason says it all, no traceback in the log.
 USER_ERRORS = (RunFailed, ConfigError, DataError, BackboneError)
 
@@ -47,8 +51,11 @@ def create_run_record(
     parent_id: int | None = None,
     group_name: str | None = None,
     claim_pid: int | None = None,
+    backend: str = "local",
 ) -> int:
     """Store a PENDING run; with `claim_pid`, RUNNING for that process in the same transaction.
+
+    `backend` is the job backend that runs it (engine.backends): a dispatcher serves only its own.
 
     A foreground run claims its row at once, so no launcher's dispatcher starts a worker for it
     while this process is still importing torch.
@@ -62,6 +69,7 @@ def create_run_record(
             config=cfg.to_dict(),
             parent_id=parent_id,
             group_name=group_name,
+            backend=backend,
         )
         if claim_pid is not None:
             host = {"hostname": socket.gethostname()}
@@ -73,6 +81,12 @@ def run_dir(run_id: int):
     path = lab_home() / "runs" / str(run_id)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def resume_source(summary: dict[str, Any]) -> Path | None:
+    """The training state a continuation run starts from (written by engine.resume), if any."""
+    source = (summary or {}).get(RESUMED_FROM) or {}
+    return Path(source["train_state"]) if source.get("train_state") else None
 
 
 def one_line(err: BaseException) -> str:
@@ -91,6 +105,7 @@ def execute_run(run_id: int, *, progress: bool = True, tracker: Any = None) -> d
     from engine.db_tracker import DbTracker
     from engine.device import describe, device_info, pick_device, pick_precision
     from engine.strategies import RunContext, get_strategy
+    from engine.training.distributed import run_strategy
 
     with read_session() as s:
         detail = queries.get_run(s, run_id)
@@ -114,7 +129,9 @@ def execute_run(run_id: int, *, progress: bool = True, tracker: Any = None) -> d
             )
         torch.manual_seed(cfg.train.seed)
         ctx = RunContext(run_id, cfg, tracker, device, dtype, run_dir(run_id), progress)
-        summary = get_strategy(cfg.strategy.kind)(ctx)
+        ctx.resume_from = resume_source(detail.summary)
+        # train.devices > 1: this process is rank 0 of a data-parallel group
+        summary = run_strategy(get_strategy(cfg.strategy.kind), ctx)
         tracker.flush()
         tracker.update_summary(**summary)
     except NotClaimable:

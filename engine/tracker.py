@@ -42,6 +42,11 @@ class Tracker(Protocol):
 
     def should_stop(self) -> bool: ...
 
+    def task_allowed(self, task: int) -> bool:
+        """A paced continual run (pause_between_tasks) may learn task `task` now: the "Next
+        task" gate (engine.task_gate). Trackers without a gate always allow."""
+        return True
+
     def flush(self) -> None: ...
 
 
@@ -56,6 +61,7 @@ class MemoryTracker:
     records: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     stop_requested: bool = False
+    allowed_until: int | None = None  # the Next task gate: None lets every task through
 
     def log_metric(self, key: str, value: float, step: int, task: int | None = None) -> None:
         self.metrics.append((step, key, float(value), task))
@@ -85,6 +91,9 @@ class MemoryTracker:
 
     def should_stop(self) -> bool:
         return self.stop_requested
+
+    def task_allowed(self, task: int) -> bool:
+        return self.allowed_until is None or task <= self.allowed_until
 
     def flush(self) -> None:
         return None

@@ -14,9 +14,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from pages import ui
+from pages.i18n import t
 from storage import queries
 
-CURVES = (("train_loss", "Training loss"), ("dev_f1", "Dev F1"))
+CURVES = ("train_loss", "dev_f1")
 FINAL_METRICS = ("dev_f1", "test_f1", "train_tokens_per_s", "train_seconds")
 
 
@@ -27,11 +28,27 @@ def comparison_table(
     records = []
     for row in rows:
         flat = ui.flatten(configs.get(row.id, {}))
-        record: dict[str, Any] = {"run": f"#{row.id} {row.name}", "status": row.status.value}
+        record: dict[str, Any] = {
+            "run": f"#{row.id} {row.name}",
+            "status": ui.status_text(row.status),
+        }
         record.update({k: _cell(flat.get(k)) for k in keys})
         record.update({m: row.summary.get(m) for m in FINAL_METRICS})
         records.append(record)
     return pd.DataFrame(records)
+
+
+def table_labels() -> dict[str, Any]:
+    """Translated headers for the fixed columns; config keys (train.lr) are shown as they are."""
+    labels = {
+        "run": t("compare.col.run"),
+        "status": t("compare.col.status"),
+        "dev_f1": t("compare.col.dev_f1"),
+        "test_f1": t("compare.col.test_f1"),
+        "train_tokens_per_s": t("compare.col.tokens_per_s"),
+        "train_seconds": t("compare.col.seconds"),
+    }
+    return ui.column_labels(labels, scores=("dev_f1", "test_f1"))
 
 
 def _cell(value: Any) -> Any:
@@ -40,9 +57,15 @@ def _cell(value: Any) -> Any:
 
 
 def overlay(run_ids: list[int], names: dict[int, str]) -> None:
-    x_axis = st.radio("x axis", ["step", "time"], horizontal=True, key="compare_xaxis")
+    x_axis = st.radio(
+        t("common.x_axis"),
+        ["step", "time"],
+        horizontal=True,
+        key="compare_xaxis",
+        format_func=ui.label_lookup(["step", "time"], ui.axis_text),
+    )
     columns = st.columns(len(CURVES))
-    for column, (key, title) in zip(columns, CURVES, strict=True):
+    for column, key in zip(columns, CURVES, strict=True):
         figure = go.Figure()
         for run_id in run_ids:
             series = ui.read(queries.metric_series, run_id, key, max_points=1000)
@@ -52,44 +75,42 @@ def overlay(run_ids: list[int], names: dict[int, str]) -> None:
             x = list(steps) if x_axis == "step" else [w - walls[0] for w in walls]
             figure.add_scatter(x=x, y=values, mode="lines", name=names[run_id])
         figure.update_layout(
-            title=title,
+            title=ui.curve_title(key),
             height=340,
             margin={"l": 10, "r": 10, "t": 40, "b": 10},
-            xaxis_title="step" if x_axis == "step" else "seconds since the first point",
+            xaxis_title=t("common.step") if x_axis == "step" else t("common.seconds_since_first"),
         )
         column.plotly_chart(figure, key=f"compare_curve_{key}")
 
 
-st.title("Compare runs")
-with ui.friendly("compare the runs"):
+st.title(t("compare.title"))
+with ui.friendly(t("errors.compare")):
     runs = ui.read(queries.list_runs, limit=500)
     if len(runs) < 2:
-        st.info("Compare needs at least two runs; start some on the Train page.")
+        st.info(t("compare.need_two"))
     else:
         labels = {r.id: ui.run_label(r) for r in runs}
         chosen = st.multiselect(
-            "Runs",
+            t("compare.runs"),
             list(labels),
             format_func=labels.__getitem__,
             key="compare_runs",
-            placeholder="choose two or more runs",
+            placeholder=t("compare.placeholder"),
         )
         if len(chosen) < 2:
-            st.caption("Choose at least two runs.")
+            st.caption(t("compare.choose_two"))
         else:
             by_id = {r.id: r for r in runs}
             rows = [by_id[i] for i in chosen]
             configs = ui.read(queries.run_configs, chosen)
             overlay(chosen, {r.id: f"#{r.id} {r.name}" for r in rows})
-            st.subheader("Settings that differ, and results")
+            st.subheader(t("compare.differ"))
             if not ui.differing_settings(configs):
-                st.caption("These runs have the same config.")
+                st.caption(t("compare.same"))
             st.dataframe(
                 comparison_table(rows, configs),
                 hide_index=True,
                 width="stretch",
                 key="compare_table",
-                column_config={
-                    m: st.column_config.NumberColumn(format="%.3f") for m in ("dev_f1", "test_f1")
-                },
+                column_config=table_labels(),
             )

@@ -13,29 +13,25 @@ import streamlit as st
 
 from engine import jobs
 from pages import ui
+from pages.i18n import t
 from storage import queries
 
-FORMATS_HELP = (
-    "CoNLL (token ... tag per line, blank line between sentences), two-column TSV, or JSONL "
-    "with `tokens` and `ner_tags`. Tags in IOB1, IOB2 (BIO) or IOBES/BILOU; they are converted "
-    "to IOB2. UTF-8 only."
-)
 SHOWN_PROBLEMS = 50
 
 
 def upload_section() -> None:
-    st.subheader("Upload a dataset")
+    st.subheader(t("data.upload"))
     max_mb = int(st.get_option("server.maxUploadSize"))
     uploaded = st.file_uploader(
-        f"CoNLL, TSV or JSONL file (up to {max_mb} MB)", key="data_upload", help=FORMATS_HELP
+        t("data.upload_label", mb=max_mb), key="data_upload", help=t("data.formats_help")
     )
     if uploaded is None:
-        st.caption(FORMATS_HELP)
+        st.caption(t("data.formats_help"))
         return
     data = uploaded.getvalue()
     cached = st.session_state.get("data_check")
     if cached is None or cached[0] != uploaded.file_id:
-        with st.spinner("Checking the file..."):
+        with st.spinner(t("data.checking")):
             check = jobs.validate_upload(uploaded.name, data, max_bytes=max_mb * 2**20)
         st.session_state["data_check"] = (uploaded.file_id, check)
     else:
@@ -48,57 +44,57 @@ def upload_section() -> None:
 def show_report(check: jobs.UploadCheck) -> None:
     """The validation report: verdict, counts, FILE:LINE problems and the repairs on offer."""
     if check.too_large:
-        st.error(f"Refused: {check.too_large}.")
+        st.error(t("data.refused", reason=check.too_large))
         return
+    name = check.display_name
     if check.usable:
-        st.success(f"**{check.display_name}** is usable ({check.fmt}, scheme {check.scheme}).")
+        st.success(t("data.usable", name=name, fmt=check.fmt, scheme=check.scheme))
     else:
-        st.error(f"**{check.display_name}** is not usable: fix the errors below and upload again.")
+        st.error(t("data.not_usable", name=name))
     if check.fmt is not None:
         cols = st.columns(4)
-        cols[0].metric("Sentences", f"{check.sentences:,}")
-        cols[1].metric("Tokens", f"{check.tokens:,}")
-        cols[2].metric("Entities", f"{sum(check.entities.values()):,}")
-        cols[3].metric("Longest sentence", f"{check.max_length} words")
+        cols[0].metric(t("common.sentences"), f"{check.sentences:,}")
+        cols[1].metric(t("common.tokens"), f"{check.tokens:,}")
+        cols[2].metric(t("common.entities"), f"{sum(check.entities.values()):,}")
+        cols[3].metric(t("data.longest"), t("data.words", n=check.max_length))
         if check.entities:
-            st.caption(
-                "Entities per type: " + ", ".join(f"{t} {n}" for t, n in check.entities.items())
-            )
+            counts = ", ".join(f"{kind} {n}" for kind, n in check.entities.items())
+            st.caption(t("data.per_type", counts=counts))
     if check.errors:
-        st.markdown(f"**Errors ({len(check.errors)})**")
+        st.markdown(t("data.errors", n=len(check.errors)))
         st.code("\n".join(check.errors[:SHOWN_PROBLEMS]), language=None)
     if check.warnings:
-        st.markdown(f"**Warnings ({len(check.warnings)})**")
+        st.markdown(t("data.warnings", n=len(check.warnings)))
         st.code("\n".join(check.warnings[:SHOWN_PROBLEMS]), language=None)
     if check.repairs:
-        st.warning("Repair offered: " + "; ".join(check.repairs))
+        st.warning(t("data.repair_offered", repairs="; ".join(check.repairs)))
 
 
 def import_form(filename: str, data: bytes, check: jobs.UploadCheck) -> None:
     stem = check.display_name.rsplit(".", 1)[0] or "upload"
-    name = st.text_input("Dataset name", value=stem, key="data_import_name", max_chars=200)
+    name = st.text_input(t("data.name"), value=stem, key="data_import_name", max_chars=200)
     repair = st.checkbox(
-        "repair (convert to IOB2)",
+        t("data.repair"),
         value=True,
         key="data_repair",
-        help="Accept the repairs listed above; unticked, a file that needs any is refused.",
+        help=t("data.repair_help"),
         disabled=not check.needs_repair,
     )
-    if st.button("Import", key="data_import", type="primary"):
+    if st.button(t("data.import"), key="data_import", type="primary"):
         dataset_id = None
-        with ui.friendly("import the dataset"):
+        with ui.friendly(t("errors.import_dataset")):
             dataset_id = jobs.import_upload(filename, data, name=name, repair=repair)
         if dataset_id is not None:
-            st.success(f"Imported as dataset **{ui.escape_text(name)}** (id {dataset_id}).")
+            st.success(t("data.imported", name=ui.escape_text(name), id=dataset_id))
 
 
 def catalog_section() -> list[tuple[str, str]]:
     """Built-in corpora and imported datasets; returns (spec, label) for the inspector."""
-    st.subheader("Datasets")
+    st.subheader(t("data.datasets"))
     choices: list[tuple[str, str]] = []
     left, right = st.columns(2)
-    with left, ui.friendly("list the built-in corpora"):
-        st.markdown("**Built-in corpora** (synthetic)")
+    with left, ui.friendly(t("errors.list_builtin")):
+        st.markdown(t("data.builtin"))
         catalog = ui.builtin_catalog()
         st.dataframe(
             pd.DataFrame(
@@ -117,13 +113,14 @@ def catalog_section() -> list[tuple[str, str]]:
             hide_index=True,
             width="stretch",
             key="data_builtin_table",
+            column_config=_column_labels(),
         )
-        choices += [(c["spec"], f"built-in: {c['name']}") for c in catalog]
-    with right, ui.friendly("list the imported datasets"):
-        st.markdown("**Imported datasets**")
+        choices += [(c["spec"], t("common.builtin_label", name=c["name"])) for c in catalog]
+    with right, ui.friendly(t("errors.list_imported")):
+        st.markdown(t("data.imported_heading"))
         datasets = ui.read(queries.list_datasets)
         if not datasets:
-            st.caption("None yet: upload a file above.")
+            st.caption(t("data.none_yet"))
         else:
             st.dataframe(
                 pd.DataFrame(
@@ -134,7 +131,7 @@ def catalog_section() -> list[tuple[str, str]]:
                             "scheme": d.scheme,
                             "sentences": d.n_sentences,
                             "tokens": d.n_tokens,
-                            "entities": " ".join(f"{t}:{n}" for t, n in d.entity_counts.items()),
+                            "entities": " ".join(f"{k}:{n}" for k, n in d.entity_counts.items()),
                             "imported": ui.format_time(d.created_at),
                         }
                         for d in datasets
@@ -143,32 +140,52 @@ def catalog_section() -> list[tuple[str, str]]:
                 hide_index=True,
                 width="stretch",
                 key="data_uploads_table",
+                column_config=_column_labels(),
             )
-        choices += [(d.path, f"imported: {d.name}") for d in datasets if d.path]
+        choices += [(d.path, t("common.imported_label", name=d.name)) for d in datasets if d.path]
     return choices
 
 
+def _column_labels() -> dict:
+    """Translated headers of both dataset tables (each shows the columns it has)."""
+    names = ("name", "types", "train", "dev", "test", "description")
+    names += ("format", "scheme", "sentences", "tokens", "entities", "imported")
+    texts = (t("data.col.name"), t("data.col.types"), t("data.col.train"), t("data.col.dev"))
+    texts += (t("data.col.test"), t("data.col.description"), t("data.col.format"))
+    texts += (t("data.col.scheme"), t("data.col.sentences"), t("data.col.tokens"))
+    texts += (t("data.col.entities"), t("data.col.imported"))
+    return ui.column_labels(dict(zip(names, texts, strict=True)))
+
+
 def inspect_section(choices: list[tuple[str, str]]) -> None:
-    st.subheader("Inspect")
+    st.subheader(t("data.inspect"))
     if not choices:
         return
     labels = dict(choices)
-    spec = st.selectbox("Dataset", list(labels), format_func=labels.__getitem__, key="data_inspect")
+    spec = st.selectbox(
+        t("data.dataset"), list(labels), format_func=labels.__getitem__, key="data_inspect"
+    )
     if spec is None:
         return
-    with ui.friendly("read the dataset"):
+    with ui.friendly(t("errors.read_dataset")):
         stats = ui.dataset_stats(spec)
-        split = f" ({stats['split']} split)" if stats.get("split") else ""
+        split = stats.get("split")
         cols = st.columns(4)
-        cols[0].metric(f"Sentences{split}", f"{stats['sentences']:,}")
-        cols[1].metric("Tokens", f"{stats['tokens']:,}")
-        cols[2].metric("Entities", f"{sum(stats['entities'].values()):,}")
-        cols[3].metric("Mean length", f"{stats['mean_length']:.1f} words")
+        sentences = t("data.sentences_in_split", split=split) if split else t("common.sentences")
+        cols[0].metric(sentences, f"{stats['sentences']:,}")
+        cols[1].metric(t("common.tokens"), f"{stats['tokens']:,}")
+        cols[2].metric(t("common.entities"), f"{sum(stats['entities'].values()):,}")
+        cols[3].metric(t("data.mean_length"), t("data.mean_words", n=stats["mean_length"]))
         colours = ui.entity_colours(list(stats["entities"]))
         left, right = st.columns(2)
         lengths = stats["length_histogram"]
         left.plotly_chart(
-            _bar(list(lengths), list(lengths.values()), "Sentence length (words)", "sentences"),
+            _bar(
+                list(lengths),
+                list(lengths.values()),
+                t("data.length_axis"),
+                t("data.sentences_axis"),
+            ),
             key="data_lengths_chart",
         )
         entities = stats["entities"]
@@ -176,15 +193,15 @@ def inspect_section(choices: list[tuple[str, str]]) -> None:
             _bar(
                 list(entities),
                 list(entities.values()),
-                "Entity type",
-                "entities",
-                colours=[colours[t] for t in entities],
+                t("data.type_axis"),
+                t("data.entities_axis"),
+                colours=[colours[kind] for kind in entities],
             ),
             key="data_entities_chart",
         )
-        n = st.slider("Sentences to preview", 5, 50, 10, step=5, key="data_preview_n")
+        n = st.slider(t("data.preview_n"), 5, 50, 10, step=5, key="data_preview_n")
         preview = ui.dataset_preview(spec, n)
-        legend = " ".join(ui.highlighted_html([(t, t)], colours) for t in colours)
+        legend = " ".join(ui.highlighted_html([(kind, kind)], colours) for kind in colours)
         body = "".join(
             f'<div style="margin:0.3em 0;line-height:1.9">{ui.highlighted_html(s, colours)}</div>'
             for s in preview
@@ -207,7 +224,7 @@ def _bar(
     return figure
 
 
-st.title("Data")
+st.title(t("data.title"))
 upload_section()
 st.divider()
 inspect_section(catalog_section())

@@ -15,24 +15,28 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages import ui
+from pages import bundle_ui, ui
+from pages.i18n import t
 from storage import continual as continual_store
 from storage import queries
 
-METRICS = (("acc", "ACC"), ("bwt", "BWT"), ("fwt", "FWT"), ("forgetting", "Forgetting"))
-METRIC_HELP = {
-    "acc": "Mean F1 over every task's test data after the last task",
-    "bwt": "Backward transfer: mean change of each earlier task's F1 from right after it to the "
-    "end (negative = forgetting)",
-    "fwt": "Forward transfer: mean F1 on a task just before training it, minus the untrained "
-    "model's F1 on it",
-    "forgetting": "Mean over earlier tasks of (best F1 it ever had - its F1 at the end)",
-}
+METRICS = ("acc", "bwt", "fwt", "forgetting")
 RACE_COLUMNS = 4
 NO_GROUP = ""
 
 
 # ---- small pure helpers -------------------------------------------------------------------------
+
+
+def metric_text(key: str) -> tuple[str, str]:
+    """(label, help) of a summary metric, in the user's language."""
+    texts = {
+        "acc": (t("forgetting.acc"), t("forgetting.acc_help")),
+        "bwt": (t("forgetting.bwt"), t("forgetting.bwt_help")),
+        "fwt": (t("forgetting.fwt"), t("forgetting.fwt_help")),
+        "forgetting": (t("forgetting.forgetting"), t("forgetting.forgetting_help")),
+    }
+    return texts[key]
 
 
 def task_labels(summary: dict[str, Any], count: int) -> list[str]:
@@ -41,12 +45,16 @@ def task_labels(summary: dict[str, Any], count: int) -> list[str]:
     labels = []
     for j in range(count):
         types = tasks[j].get("types") if j < len(tasks) and isinstance(tasks[j], dict) else None
-        labels.append(f"task {j + 1}: {', '.join(types)}" if types else f"task {j + 1}")
+        labels.append(
+            t("forgetting.task_types", n=j + 1, types=", ".join(types))
+            if types
+            else t("forgetting.task", n=j + 1)
+        )
     return labels
 
 
 def stage_labels(count: int) -> list[str]:
-    return ["before", *(f"after task {i + 1}" for i in range(count))]
+    return [t("forgetting.before"), *(t("forgetting.after_task", n=i + 1) for i in range(count))]
 
 
 def matrix_rows(matrix: continual_store.ScoreMatrix) -> list[list[float | None]]:
@@ -94,7 +102,7 @@ def heatmap(
     )
     figure.update_layout(
         yaxis_autorange="reversed",
-        xaxis_title="scored on",
+        xaxis_title=t("forgetting.scored_on"),
         height=height or 120 + 45 * len(y),
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
     )
@@ -113,32 +121,29 @@ def choose(runs: list[queries.RunRow]) -> tuple[queries.RunRow, list[queries.Run
     if wanted_run is not None and wanted_run not in by_id:
         detail = ui.read(queries.get_run, wanted_run)
         if detail is None:
-            st.info(f"There is no run {wanted_run}; pick a continual run below.")
+            st.info(t("forgetting.no_such_run", run_id=wanted_run))
         else:
-            st.info(
-                f"Run {wanted_run} ({ui.escape_text(detail.kind)}/"
-                f"{ui.escape_text(detail.method)}) is not a continual run: it has no forgetting "
-                "matrix. Pick a continual run below."
-            )
+            strategy = f"{ui.escape_text(detail.kind)}/{ui.escape_text(detail.method)}"
+            st.info(t("forgetting.not_continual", run_id=wanted_run, strategy=strategy))
         wanted_run = None
     if wanted_group is None and wanted_run is not None:
         wanted_group = by_id[wanted_run].group_name
     options = [NO_GROUP, *groups]
     left, right = st.columns(2)
     group = left.selectbox(
-        "Strategy race",
+        t("forgetting.race"),
         options,
         index=options.index(wanted_group) if wanted_group in options else 0,
         key="forget_group",
-        format_func=lambda g: g or "any run (no race)",
-        help="Runs launched together on one stream and seed (the Train wizard's strategy race)",
+        format_func=ui.label_lookup(options, lambda g: g or t("forgetting.no_race")),
+        help=t("forgetting.race_help"),
     )
     members = [r for r in runs if group and r.group_name == group]
     candidates = members or runs
     ids = [r.id for r in candidates]
     labels = {r.id: ui.run_label(r) for r in candidates}
     run_id = right.selectbox(
-        "Run",
+        t("forgetting.run"),
         ids,
         index=ids.index(wanted_run) if wanted_run in ids else 0,
         key="forget_run",
@@ -156,35 +161,33 @@ def choose(runs: list[queries.RunRow]) -> tuple[queries.RunRow, list[queries.Run
 def metrics_section(row: queries.RunRow) -> None:
     stats = row.summary.get("continual") or {}
     cols = st.columns(len(METRICS))
-    for col, (key, label) in zip(cols, METRICS, strict=True):
-        col.metric(label, _fmt(stats.get(key)), help=METRIC_HELP[key])
+    for col, key in zip(cols, METRICS, strict=True):
+        label, help_text = metric_text(key)
+        col.metric(label, _fmt(stats.get(key)), help=help_text)
     if not stats:
-        st.caption("The summary metrics appear when the run finishes its last task.")
+        st.caption(t("forgetting.metrics_later"))
 
 
 def matrix_section(row: queries.RunRow) -> continual_store.ScoreMatrix | None:
     matrix = ui.read(continual_store.score_matrix, row.id, "f1")
-    st.subheader("Accuracy matrix R")
+    st.subheader(t("forgetting.matrix"))
     if matrix is None:
-        st.info("No scores yet: the matrix fills in as the run finishes each task.")
+        st.info(t("forgetting.no_scores"))
         return None
     x = task_labels(row.summary, matrix.tasks)
     y = stage_labels(matrix.tasks)
-    st.caption(
-        "R[i][j]: micro-F1 on task j's test data after training task i; the first row is the "
-        "model before any task. Below the diagonal is memory, above it is transfer."
-    )
+    st.caption(t("forgetting.matrix_caption"))
     left, right = st.columns(2)
     left.plotly_chart(heatmap(matrix_rows(matrix), x, y), key="forget_matrix")
     right.plotly_chart(curves_figure(matrix, x, y), key="forget_curves")
     kinds = [k for k in ui.read(continual_store.matrix_kinds, row.id) if k.startswith("type_f1:")]
     if kinds:
         kind = st.selectbox(
-            "Per entity type",
+            t("forgetting.per_type"),
             kinds,
             key="forget_type",
             format_func=lambda k: k.removeprefix("type_f1:"),
-            help="The same matrix, F1 of one entity type only",
+            help=t("forgetting.per_type_help"),
         )
         typed = ui.read(continual_store.score_matrix, row.id, kind)
         if typed is not None:
@@ -211,13 +214,13 @@ def curves_figure(matrix: continual_store.ScoreMatrix, x: list[str], y: list[str
 
 
 def race_section(members: list[queries.RunRow]) -> None:
-    st.subheader(f"Strategy race: {ui.escape_text(members[0].group_name or '')}")
+    st.subheader(t("forgetting.race_title", name=ui.escape_text(members[0].group_name or "")))
     figure = go.Figure()
     for r in members:
         stats = r.summary.get("continual") or {}
         figure.add_bar(
-            x=[label for _, label in METRICS],
-            y=[stats.get(key) for key, _ in METRICS],
+            x=[metric_text(key)[0] for key in METRICS],
+            y=[stats.get(key) for key in METRICS],
             name=f"#{r.id} {r.method}",
         )
     figure.update_layout(barmode="group", height=340, margin={"l": 10, "r": 10, "t": 10, "b": 10})
@@ -227,9 +230,9 @@ def race_section(members: list[queries.RunRow]) -> None:
         for col, r in zip(cols, members[start : start + RACE_COLUMNS], strict=False):
             matrix = ui.read(continual_store.score_matrix, r.id, "f1")
             col.markdown(f"**#{r.id} {ui.escape_text(r.method)}** · {ui.status_badge(r.status)}")
-            col.caption("rows: before (b), after task 1..T; columns: tasks")
+            col.caption(t("forgetting.race_axes"))
             if matrix is None:
-                col.caption("no matrix yet")
+                col.caption(t("forgetting.no_matrix"))
                 continue
             x = [f"t{j + 1}" for j in range(matrix.tasks)]
             y = ["b", *(f"{i + 1}" for i in range(matrix.tasks))]
@@ -240,46 +243,48 @@ def race_section(members: list[queries.RunRow]) -> None:
 
 
 def forgotten_section(row: queries.RunRow) -> None:
-    st.subheader("Forgotten examples")
+    st.subheader(t("forgetting.forgotten"))
     found = ui.read(continual_store.records, row.id, kind="forgotten")
     payloads = [r.payload for r in found if r.payload.get("examples")]
     if not payloads:
-        st.caption(
-            "None recorded: test sentences whose entities were right right after their task "
-            "and wrong at the end appear here when the run finishes."
-        )
+        st.caption(t("forgetting.none_forgotten"))
         return
     by_task = {int(p["task"]): p for p in payloads}
     left, right = st.columns(2)
     task = left.selectbox(
-        "Task",
+        t("forgetting.task_label"),
         sorted(by_task),
         key="forget_task",
-        format_func=lambda j: (
-            f"task {j + 1}: {', '.join(by_task[j].get('types', []))} "
-            f"({len(by_task[j]['examples'])} forgotten)"
+        format_func=ui.label_lookup(
+            sorted(by_task),
+            lambda j: t(
+                "forgetting.task_forgotten",
+                n=j + 1,
+                types=", ".join(by_task[j].get("types", [])),
+                count=len(by_task[j]["examples"]),
+            ),
         ),
     )
     examples = by_task[task]["examples"]
     index = right.selectbox(
-        "Example",
+        t("forgetting.example"),
         range(len(examples)),
         key="forget_example",
         format_func=lambda k: " ".join(examples[k]["tokens"])[:80],
     )
     example = examples[index if index is not None and index < len(examples) else 0]
-    tokens = [str(t) for t in example["tokens"]]
+    tokens = [str(word) for word in example["tokens"]]
     gold = example.get("gold", [])
     predicted = example.get("predicted", {})
     types = {s[0] for s in gold} | {s[0] for spans in predicted.values() for s in spans}
     colours = ui.entity_colours(sorted(types))
     task_types = set(by_task[task].get("types", []))
-    lines = [("gold", gold, None)]
+    lines = [(t("forgetting.gold"), gold, None)]
     for stage in sorted(predicted, key=int):
         spans = predicted[stage]
         mine = sorted(tuple(s) for s in spans if s[0] in task_types)
         ok = mine == sorted(tuple(s) for s in gold)
-        lines.append((f"after task {int(stage) + 1}", spans, ok))
+        lines.append((t("forgetting.after_task", n=int(stage) + 1), spans, ok))
     body = "".join(
         f'<div style="margin:0.3em 0;line-height:1.9"><b>{ui.escape_text(label)}</b>'
         f"{'' if ok is None else (' ✅' if ok else ' ❌')}: "
@@ -287,46 +292,47 @@ def forgotten_section(row: queries.RunRow) -> None:
         for label, spans, ok in lines
     )
     st.markdown(body, unsafe_allow_html=True)
-    st.caption("✅: the task's entities exactly right at that stage; ❌: not.")
+    st.caption(t("forgetting.check_legend"))
 
 
 def drift_section(row: queries.RunRow) -> None:
-    st.subheader("Where old types went")
+    st.subheader(t("forgetting.drift"))
     found = ui.read(continual_store.records, row.id, kind="drift")
     stages = sorted(
         (r.payload for r in found if isinstance(r.payload.get("types"), dict)),
         key=lambda p: int(p.get("after_task", 0)),
     )
-    types = sorted({t for p in stages for t in p["types"]})
+    types = sorted({kind for p in stages for kind in p["types"]})
     if not types:
-        st.caption("No drift recorded yet: it is measured on the test data after each task.")
+        st.caption(t("forgetting.no_drift"))
         return
     kind = st.selectbox(
-        "Entity type",
+        t("forgetting.entity_type"),
         types,
         key="forget_drift_type",
-        help="The test words whose gold type is this one: predicted as it (same), as O, or as "
-        "another type, after each task",
+        help=t("forgetting.drift_help"),
     )
     x, same, to_o, others = [], [], [], {}
     for p in stages:
         counts = p["types"].get(kind)
         if not counts:
             continue
-        x.append(f"after task {int(p.get('after_task', 0)) + 1}")
+        x.append(t("forgetting.after_task", n=int(p.get("after_task", 0)) + 1))
         same.append(counts.get("same", 0))
         to_o.append(counts.get("O", 0))
         for other, n in (counts.get("other") or {}).items():
             others.setdefault(other, {})[x[-1]] = n
     figure = go.Figure()
-    figure.add_bar(x=x, y=same, name=f"{kind} (kept)")
-    figure.add_bar(x=x, y=to_o, name="O (background)")
+    figure.add_bar(x=x, y=same, name=t("forgetting.kept", kind=kind))
+    figure.add_bar(x=x, y=to_o, name=t("forgetting.background"))
     for other, values in sorted(others.items()):
-        figure.add_bar(x=x, y=[values.get(s, 0) for s in x], name=f"as {other}")
+        figure.add_bar(
+            x=x, y=[values.get(s, 0) for s in x], name=t("forgetting.as_other", other=other)
+        )
     figure.update_layout(
         barmode="stack",
         height=340,
-        yaxis_title="test words",
+        yaxis_title=t("forgetting.test_words"),
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
     )
     st.plotly_chart(figure, key="forget_drift_chart")
@@ -336,33 +342,35 @@ def drift_section(row: queries.RunRow) -> None:
 
 
 def page() -> None:
-    st.title("Forgetting")
+    st.title(t("forgetting.title"))
     runs = [r for r in ui.read(queries.list_runs, limit=1000) if r.kind == "continual"]
     if not runs:
         wanted = ui.query_int("run")
         if wanted is not None:
-            st.info(f"Run {wanted} is not a continual run, so it has no forgetting matrix.")
-        st.info(
-            "No continual runs yet. On the Train page pick the strategy **continual** (or a "
-            "strategy race) to watch a model forget."
-        )
-        st.page_link("pages/train.py", label="Go to Train", icon="🚀")
+            st.info(t("forgetting.not_continual_short", run_id=wanted))
+        st.info(t("forgetting.no_continual"))
+        st.page_link("pages/train.py", label=t("forgetting.go_to_train"), icon="🚀")
         return
     chosen, members = choose(runs)
     st.markdown(
-        f"{ui.status_badge(chosen.status)} · **{ui.escape_text(chosen.name)}** · "
-        f"method: **{ui.escape_text(chosen.method)}**"
+        t(
+            "forgetting.chosen",
+            badge=ui.status_badge(chosen.status),
+            name=ui.escape_text(chosen.name),
+            method=ui.escape_text(chosen.method),
+        )
     )
-    with ui.friendly("show the summary metrics"):
+    with ui.friendly(t("errors.summary_metrics")):
         metrics_section(chosen)
-    with ui.friendly("draw the accuracy matrix"):
+    with ui.friendly(t("errors.matrix")):
         matrix_section(chosen)
     if members:
-        with ui.friendly("draw the strategy race"):
+        with ui.friendly(t("errors.race")):
             race_section(members)
-    with ui.friendly("show the forgotten examples"):
+            bundle_ui.race_share(members)
+    with ui.friendly(t("errors.forgotten")):
         forgotten_section(chosen)
-    with ui.friendly("draw the drift"):
+    with ui.friendly(t("errors.drift")):
         drift_section(chosen)
 
 

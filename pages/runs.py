@@ -16,35 +16,46 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from engine import jobs
-from pages import ui
+from pages import bundle_ui, run_downloads, ui
+from pages.i18n import t
 from storage import continual as continual_store
 from storage import queries
 from storage.models import RunStatus
 
 LIVE_EVERY_S = 2
-CURVES = (("train_loss", "Training loss"), ("dev_f1", "Dev F1"))
+CURVES = ("train_loss", "dev_f1")
 
 
 # ---- the list ---------------------------------------------------------------------------------
 
 
 def run_list() -> None:
-    st.title("Runs")
+    st.title(t("runs.title"))
     rows = ui.read(queries.list_runs, limit=500)
     kinds = sorted({r.kind for r in rows})
     left, right = st.columns([3, 1])
+    values = [s.value for s in RunStatus]
     statuses = left.multiselect(
-        "Status", [s.value for s in RunStatus], key="runs_status_filter", placeholder="any status"
+        t("runs.status_filter"),
+        values,
+        key="runs_status_filter",
+        placeholder=t("runs.any_status"),
+        format_func=ui.label_lookup(values, ui.status_text),
     )
-    kind = right.selectbox("Strategy", ["any", *kinds], key="runs_kind_filter")
+    kind = right.selectbox(
+        t("runs.strategy"),
+        ["any", *kinds],
+        key="runs_kind_filter",
+        format_func=ui.label_lookup(["any"], lambda _: t("common.any")),
+    )
     rows = [
         r
         for r in rows
         if (not statuses or r.status.value in statuses) and (kind == "any" or r.kind == kind)
     ]
     if not rows:
-        st.info("No runs match." if statuses or kind != "any" else "No runs yet.")
-        st.page_link("pages/train.py", label="Start one on the Train page", icon="🚀")
+        st.info(t("runs.no_match") if statuses or kind != "any" else t("runs.no_runs"))
+        st.page_link("pages/train.py", label=t("runs.start_one"), icon="🚀")
         return
     configs = ui.read(queries.run_configs, [r.id for r in rows])
     table = pd.DataFrame([_table_row(r, configs.get(r.id, {})) for r in rows])
@@ -55,22 +66,19 @@ def run_list() -> None:
         key="runs_table",
         on_select="rerun",
         selection_mode="single-row",
-        column_config={
-            "best dev F1": st.column_config.NumberColumn(format="%.3f"),
-            "test F1": st.column_config.NumberColumn(format="%.3f"),
-        },
+        column_config=ui.run_table_columns(),
     )
     selected = event.selection.rows if event is not None else []
     if selected:
         open_run(int(table.iloc[selected[0]]["id"]))
     labels = {r.id: ui.run_label(r) for r in rows}
     st.selectbox(
-        "Open a run",
+        t("runs.open"),
         list(labels),
         index=None,
         format_func=labels.__getitem__,
         key="runs_open",
-        placeholder="choose a run (or click a row above)",
+        placeholder=t("runs.open_placeholder"),
         on_change=_open_from_select,
     )
 
@@ -105,12 +113,12 @@ def _table_row(row: queries.RunRow, config: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_page(run_id: int) -> None:
-    if st.button("← All runs", key="runs_back"):
+    if st.button(t("runs.back"), key="runs_back"):
         st.query_params.clear()
         st.rerun()
     detail = ui.read(queries.get_run, run_id)
     if detail is None:
-        st.error(f"There is no run {run_id}.")
+        st.error(t("runs.no_such_run", run_id=run_id))
         return
     active = detail.status in ui.ACTIVE_STATES
     live = st.fragment(run_every=LIVE_EVERY_S if active else None)(live_panel)
@@ -118,16 +126,52 @@ def run_page(run_id: int) -> None:
     if detail.kind == "continual":
         st.page_link(
             "pages/forgetting.py",
-            label="Forgetting: the accuracy matrix, curves and forgotten examples",
+            label=t("runs.forgetting_link"),
             icon="🧠",
             query_params={"run": str(run_id)},
         )
-    with ui.friendly("show the per-type scores"):
+    if detail.kind == "meta":
+        st.page_link(
+            "pages/meta.py", label=t("runs.meta_link"), icon="🎯", query_params={"run": str(run_id)}
+        )
+    lineage(detail)
+    if detail.summary.get("mapping"):
+        st.page_link(
+            "pages/embeddings.py", label="Embeddings", icon="🗺️", query_params={"run": str(run_id)}
+        )
+    with ui.friendly(t("errors.per_type")):
         per_type_section(run_id)
-    with ui.friendly("draw the confusion matrix"):
+    with ui.friendly(t("errors.confusion")):
         confusion_section(run_id)
-    with ui.friendly("prepare the downloads"):
-        downloads(detail)
+    with ui.friendly(t("errors.downloads")):
+        run_downloads.downloads(detail)
+    bundle_ui.run_share(detail.id, detail.status)
+
+
+def backbone_run(config: dict[str, Any]) -> int | None:
+    """The run whose checkpoint a config starts from (`backbone: run:ID`), else None."""
+    text = str(config.get("backbone") or "")
+    digits = text.removeprefix("run:").strip()
+    return int(digits) if text.startswith("run:") and digits.isdigit() else None
+
+
+def lineage(detail: queries.RunDetail) -> None:
+    """One line: the runs this one grew from (backbone run:ID, followed back) and its children."""
+    chain, config, seen = [], detail.config, {detail.id}
+    while (parent := backbone_run(config)) is not None and parent not in seen and len(chain) < 10:
+        seen.add(parent)
+        row = ui.read(queries.get_run, parent)
+        chain.insert(0, f"#{parent} {row.kind}" if row else f"#{parent}")
+        config = row.config if row else {}
+    recent = ui.read(queries.list_runs, limit=500)
+    configs = ui.read(queries.run_configs, [r.id for r in recent])
+    children = [f"#{r.id} {r.kind}" for r in reversed(recent)
+                if backbone_run(configs.get(r.id, {})) == detail.id]  # fmt: skip
+    if chain or children:
+        parts = [*chain, f"**#{detail.id} {detail.kind}**"]
+        if children:
+            parts.append(", ".join(children))
+        st.markdown("🧬 " + " → ".join(parts))
 
 
 def confusion_section(run_id: int) -> None:
@@ -137,7 +181,8 @@ def confusion_section(run_id: int) -> None:
         return
     payload = found[-1].payload
     labels, matrix = payload["labels"], payload["matrix"]
-    st.subheader("Which type each word became (test set)")
+    st.subheader(t("runs.confusion_title"))
+    gold, predicted = t("runs.gold"), t("runs.predicted")
     fig = go.Figure(
         go.Heatmap(
             z=matrix,
@@ -146,12 +191,12 @@ def confusion_section(run_id: int) -> None:
             colorscale="Blues",
             text=matrix,
             texttemplate="%{text}",
-            hovertemplate="gold %{y} -> predicted %{x}: %{z}<extra></extra>",
+            hovertemplate=f"{gold} %{{y}} -> {predicted} %{{x}}: %{{z}}<extra></extra>",
         )
     )
     fig.update_layout(
-        xaxis_title="predicted",
-        yaxis_title="gold",
+        xaxis_title=predicted,
+        yaxis_title=gold,
         yaxis_autorange="reversed",
         height=120 + 40 * len(labels),
         margin={"t": 10},
@@ -164,67 +209,85 @@ def live_panel(run_id: int, was_active: bool) -> None:
     ui.reconcile_jobs()  # a fragment rerun skips app.py: keep the queue moving from here too
     detail = ui.read(queries.get_run, run_id)
     if detail is None:
-        st.error(f"Run {run_id} was deleted.")
+        st.error(t("runs.deleted", run_id=run_id))
         return
     if was_active and detail.status not in ui.ACTIVE_STATES:
         st.rerun(scope="app")  # finished: redraw everything once (final scores, no Cancel)
     header(detail)
-    if detail.status in ui.ACTIVE_STATES and st.button("⏹ Cancel run", key="run_cancel"):
-        with ui.friendly("cancel the run"):
+    if detail.status in ui.ACTIVE_STATES and st.button(t("runs.cancel"), key="run_cancel"):
+        with ui.friendly(t("errors.cancel_run")):
             if jobs.cancel(run_id):
-                st.toast(f"Run {run_id} is being stopped.")
+                st.toast(t("runs.stopping", run_id=run_id))
             else:
-                st.warning(f"Run {run_id} had already finished.")
-    with ui.friendly("draw the curves"):
+                st.warning(t("runs.already_finished", run_id=run_id))
+    with ui.friendly(t("errors.curves")):
         curves(run_id)
-    with ui.friendly("read the log"):
+    with ui.friendly(t("errors.read_log")):
         tail = jobs.log_tail(run_id, lines=200)
-        with st.expander("Log (last 200 lines)", expanded=detail.status == RunStatus.FAILED):
-            st.code(tail or "(empty)", language=None)
+        with st.expander(t("runs.log"), expanded=detail.status == RunStatus.FAILED):
+            st.code(tail or t("runs.log_empty"), language=None)
 
 
 def header(detail: queries.RunDetail) -> None:
-    st.title(f"Run {detail.id}: {detail.name}")
+    st.title(t("runs.title_one", run_id=detail.id, name=detail.name))
     duration = ui.format_duration(ui.duration_s(detail.started_at, detail.finished_at))
     st.markdown(
-        f"{ui.status_badge(detail.status)} · **{detail.kind}/{detail.method}** · "
-        f"device: {ui.escape_text(detail.device or 'not chosen yet')} · "
-        f"data: {ui.escape_text(str(ui.config_value(detail.config, 'data.train')))} · "
-        f"backbone: {ui.escape_text(str(ui.config_value(detail.config, 'backbone')))} · "
-        f"duration: {duration}"
+        t(
+            "runs.header",
+            badge=ui.status_badge(detail.status),
+            strategy=f"{detail.kind}/{detail.method}",
+            device=ui.escape_text(detail.device or t("runs.not_chosen")),
+            data=ui.escape_text(str(ui.config_value(detail.config, "data.train"))),
+            backbone=ui.escape_text(str(ui.config_value(detail.config, "backbone"))),
+            duration=duration,
+        )
     )
     st.caption(
-        f"created {ui.format_time(detail.created_at)} · started {ui.format_time(detail.started_at)}"
-        f" · finished {ui.format_time(detail.finished_at)}"
+        t(
+            "runs.times",
+            created=ui.format_time(detail.created_at),
+            started=ui.format_time(detail.started_at),
+            finished=ui.format_time(detail.finished_at),
+        )
+        + " · "
+        + t("runs.job", where=ui.escape_text(jobs.job_location(detail)))  # backend and where
     )
     if detail.error:
-        st.error(f"**{detail.status.value}**: {detail.error}")
+        st.error(f"**{ui.status_text(detail.status)}**: {detail.error}")
     summary = detail.summary
     cols = st.columns(4)
-    cols[0].metric("Best dev F1", _score(summary.get("dev_f1")))
-    cols[1].metric("Test F1", _score(summary.get("test_f1")))
+    cols[0].metric(t("runs.best_dev_f1"), _score(summary.get("dev_f1")))
+    cols[1].metric(t("runs.test_f1"), _score(summary.get("test_f1")))
     rate = summary.get("train_tokens_per_s")
-    cols[2].metric("Tokens/s", "-" if rate is None else f"{rate:,.0f}")
-    cols[3].metric("Steps", summary.get("steps", "-"))
+    cols[2].metric(t("runs.tokens_per_s"), "-" if rate is None else f"{rate:,.0f}")
+    cols[3].metric(t("runs.steps"), summary.get("steps", "-"))
 
 
 def curves(run_id: int) -> None:
     keys = set(ui.read(queries.metric_keys, run_id))
-    if not keys & {k for k, _ in CURVES}:
-        st.caption("No curves yet: the first points appear after the first logging step.")
+    shown = ("train_loss", "heldout_perplexity") if "heldout_perplexity" in keys else CURVES
+    if not keys & set(shown):
+        st.caption(t("runs.no_curves"))
         return
     a, b, c = st.columns(3)
     smoothing = a.slider(
-        "Smoothing (EMA)", 0.0, 0.99, 0.6, step=0.01, key="run_smoothing",
-        help="Exponential moving average of the loss; 0 shows the raw points",
+        t("runs.smoothing"), 0.0, 0.99, 0.6, step=0.01, key="run_smoothing",
+        help=t("runs.smoothing_help"),
     )  # fmt: skip
-    log_y = b.toggle("Log scale (loss)", value=False, key="run_logy")
-    x_axis = c.radio("x axis", ["step", "time"], horizontal=True, key="run_xaxis")
-    columns = st.columns(len(CURVES))
-    for column, (key, title) in zip(columns, CURVES, strict=True):
+    log_y = b.toggle(t("runs.log_scale"), value=False, key="run_logy")
+    x_axis = c.radio(
+        t("common.x_axis"),
+        ["step", "time"],
+        horizontal=True,
+        key="run_xaxis",
+        format_func=ui.label_lookup(["step", "time"], ui.axis_text),
+    )
+    columns = st.columns(len(shown))
+    for column, key in zip(columns, shown, strict=True):
+        title = ui.curve_title(key)
         series = ui.read(queries.metric_series, run_id, key, max_points=2000)
         if not series:
-            column.caption(f"{title}: no points yet")
+            column.caption(t("runs.no_points", title=title))
             continue
         column.plotly_chart(
             curve_figure(series, title, key == "train_loss", smoothing, log_y, x_axis),
@@ -244,15 +307,16 @@ def curve_figure(
     x = list(steps) if x_axis == "step" else [w - walls[0] for w in walls]
     figure = go.Figure()
     if smooth and smoothing > 0:
-        figure.add_scatter(x=x, y=values, mode="lines", name="raw", opacity=0.3)
-        figure.add_scatter(x=x, y=ui.ema(values, smoothing), mode="lines", name="smoothed")
+        figure.add_scatter(x=x, y=values, mode="lines", name=t("runs.raw"), opacity=0.3)
+        smoothed = ui.ema(values, smoothing)
+        figure.add_scatter(x=x, y=smoothed, mode="lines", name=t("runs.smoothed"))
     else:
         figure.add_scatter(x=x, y=values, mode="lines+markers", name=title)
     figure.update_layout(
         title=title,
         height=320,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        xaxis_title="step" if x_axis == "step" else "seconds since the first point",
+        xaxis_title=t("common.step") if x_axis == "step" else t("common.seconds_since_first"),
         yaxis_type="log" if log_y and smooth else "linear",
         showlegend=smooth and smoothing > 0,
     )
@@ -264,22 +328,25 @@ def per_type_section(run_id: int) -> None:
     tests = [e for e in evaluations if e.split == "test"]
     devs = [e for e in evaluations if e.split == "dev"]
     chosen = tests[-1] if tests else (devs[-1] if devs else None)
-    st.subheader("Per entity type")
+    st.subheader(t("runs.per_type"))
     if chosen is None:
-        st.caption("No evaluation yet.")
+        st.caption(t("runs.no_eval"))
         return
-    where = f"{chosen.split} set, {chosen.stage}" + (
-        f", step {chosen.step}" if chosen.step is not None else ""
-    )
-    st.caption(f"From the {'final test' if tests else 'latest dev'} evaluation ({where}).")
+    where = t("runs.where", split=chosen.split, stage=chosen.stage)
+    if chosen.step is not None:
+        where = t("runs.where_step", where=where, step=chosen.step)
+    if tests:
+        st.caption(t("runs.from_final_test", where=where))
+    else:
+        st.caption(t("runs.from_latest_dev", where=where))
     rows = [
-        {"type": t, "precision": s["precision"], "recall": s["recall"], "f1": s["f1"],
+        {"type": kind, "precision": s["precision"], "recall": s["recall"], "f1": s["f1"],
          "support": s["support"]}
-        for t, s in sorted(chosen.per_type.items())
+        for kind, s in sorted(chosen.per_type.items())
     ]  # fmt: skip
     rows.append(
         {
-            "type": "overall (micro)",
+            "type": t("runs.overall"),
             "precision": chosen.precision,
             "recall": chosen.recall,
             "f1": chosen.f1,
@@ -287,20 +354,25 @@ def per_type_section(run_id: int) -> None:
         }
     )
     table = pd.DataFrame(rows)
+    headers = {
+        "type": t("runs.col.type"),
+        "precision": t("runs.col.precision"),
+        "recall": t("runs.col.recall"),
+        "f1": t("runs.col.f1"),
+        "support": t("runs.col.support"),
+    }
     left, right = st.columns([2, 3])
     left.dataframe(
         table,
         hide_index=True,
         width="stretch",
         key="run_per_type",
-        column_config={
-            k: st.column_config.NumberColumn(format="%.3f") for k in ("precision", "recall", "f1")
-        },
+        column_config=ui.column_labels(headers, scores=("precision", "recall", "f1")),
     )
     figure = go.Figure()
     per_type = table.iloc[:-1]
     for metric in ("precision", "recall", "f1"):
-        figure.add_bar(x=per_type["type"], y=per_type[metric], name=metric)
+        figure.add_bar(x=per_type["type"], y=per_type[metric], name=headers[metric])
     figure.update_layout(
         barmode="group",
         height=320,
@@ -310,47 +382,14 @@ def per_type_section(run_id: int) -> None:
     right.plotly_chart(figure, key="run_per_type_chart")
 
 
-def downloads(detail: queries.RunDetail) -> None:
-    st.subheader("Downloads")
-    a, b, c = st.columns(3)
-    a.download_button(
-        "Config (YAML)",
-        data=ui.config_yaml(detail.config),
-        file_name=f"run-{detail.id}-config.yaml",
-        mime="application/x-yaml",
-        key="run_download_config",
-        on_click="ignore",
-    )
-    b.download_button(
-        "Metrics (CSV)",
-        data=lambda: ui.metrics_csv(detail.id),
-        file_name=f"run-{detail.id}-metrics.csv",
-        mime="text/csv",
-        key="run_download_metrics",
-        on_click="ignore",
-    )
-    checkpoint = ui.checkpoint_path(detail)
-    if checkpoint is None:
-        c.caption("No checkpoint" + (" yet." if detail.status in ui.ACTIVE_STATES else "."))
-    else:
-        c.download_button(
-            "Checkpoint (zip)",
-            data=lambda: ui.zip_folder(checkpoint),
-            file_name=f"run-{detail.id}-checkpoint.zip",
-            mime="application/zip",
-            key="run_download_checkpoint",
-            on_click="ignore",
-            help="Hugging Face format: transformers.pipeline('token-classification', model=DIR)",
-        )
-
-
 def _score(value: Any) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-with ui.friendly("show the runs"):
+with ui.friendly(t("errors.show_runs")):
     chosen = ui.query_int("run")
     if chosen is None:
         run_list()
+        bundle_ui.import_section()
     else:
         run_page(chosen)

@@ -30,10 +30,12 @@ from engine.config import (
     parse_config,
 )
 from pages import ui
+from pages.i18n import t
 from pages.wizard_estimate import estimate_seconds
 from pages.wizard_fields import (
     RACE,
     active_choices,
+    field_help,
     field_input,
     section_model,
     shown_for_mode,
@@ -46,17 +48,33 @@ from pages.wizard_stream import (
 )
 from storage import queries
 
+# English step names and data sources are ids (widget keys, option values tests set); the
+# user sees them through step_name / source_text, in their language.
 STEPS = ("Data", "Backbone", "Strategy", "Hyperparameters", "Review")
 DATA, BACKBONE, STRATEGY, HYPER, REVIEW = range(len(STEPS))
-BACKBONES = {
-    "minilm-l6": "all-MiniLM-L6-v2: a pretrained 6-layer English encoder (22M parameters)",
-    "tiny": "a 2-layer BERT initialised from scratch: fast, for demos and tests",
-    "other": "a local model folder or a Hugging Face id written hf:ORG/NAME",
-}
+BACKBONES = ("minilm-l6", "tiny", "other")
 MAIN_TRAIN_FIELDS = ("epochs", "batch_size", "lr", "device", "max_length", "seed")
 SOURCES = ("Built-in corpus", "Imported dataset")
 HOLD_OUT = ""  # the dev / test option meaning "no file: hold out / skip"
 SELECTORS = ("mode", "method")  # a strategy field whose value decides which other fields show
+
+
+def step_name(step: int) -> str:
+    names = (t("train.step.data"), t("train.step.backbone"), t("train.step.strategy"))
+    return (*names, t("train.step.hyper"), t("train.step.review"))[step]
+
+
+def backbone_text(name: str) -> str:
+    texts = {
+        "minilm-l6": t("train.backbone_minilm"),
+        "tiny": t("train.backbone_tiny"),
+        "other": t("train.backbone_other"),
+    }
+    return f"{name}: {texts[name]}" if name in texts else name
+
+
+def source_text(source: str) -> str:
+    return {SOURCES[0]: t("train.source_builtin"), SOURCES[1]: t("train.source_imported")}[source]
 
 
 def wizard() -> dict[str, Any]:
@@ -91,62 +109,62 @@ def data_step(wiz: dict[str, Any]) -> bool | None:
     data = wiz["data"]
     is_builtin = data["train"].startswith("builtin:")
     source = st.radio(
-        "Training data",
+        t("train.training_data"),
         SOURCES,
         index=0 if is_builtin else 1,
         key="wiz_data_source",
         horizontal=True,
+        format_func=ui.label_lookup(SOURCES, source_text),
     )
     if source == SOURCES[0]:
         catalog = {c["name"]: c for c in ui.builtin_catalog()}
         names = list(catalog)
         current = data["train"].removeprefix("builtin:") if is_builtin else names[0]
         name = st.selectbox(
-            "Built-in corpus",
+            t("train.source_builtin"),
             names,
             index=names.index(current) if current in names else 0,
             key="wiz_builtin",
             format_func=lambda n: f"{n}: {catalog[n]['description']}",
         )
         entry = catalog[name]
-        st.caption(
-            f"Types: {', '.join(entry['types'])} · sentences train/dev/test: "
-            + "/".join(str(entry["sentences"][s]) for s in ("train", "dev", "test"))
-            + " (its own dev and test splits are used)"
-        )
+        counts = "/".join(str(entry["sentences"][s]) for s in ("train", "dev", "test"))
+        st.caption(t("train.builtin_caption", types=", ".join(entry["types"]), counts=counts))
         if not is_builtin or data["train"] != f"builtin:{name}":
             data.update(train=f"builtin:{name}", dev=None, test=None)
     else:
         datasets = ui.read(queries.list_datasets)
         paths = {
-            d.path: f"{d.name} ({d.n_sentences:,} sentences, {d.fmt})" for d in datasets if d.path
+            d.path: t("train.dataset_option", name=d.name, n=f"{d.n_sentences:,}", fmt=d.fmt)
+            for d in datasets
+            if d.path
         }
         if not is_builtin and data["train"] not in paths:
             paths[data["train"]] = data["train"]  # a path from a loaded config or an earlier run
         if not paths:
-            st.info("No imported datasets yet: upload one on the Data page.")
-            st.page_link("pages/data.py", label="Go to Data", icon="📚")
+            st.info(t("train.no_datasets"))
+            st.page_link("pages/data.py", label=t("train.go_to_data"), icon="📚")
             return False  # nothing to train on: Next stays disabled
         options = list(paths)
         train = st.selectbox(
-            "Training set",
+            t("train.training_set"),
             options,
             index=options.index(data["train"]) if data["train"] in options else 0,
             key="wiz_dataset",
             format_func=paths.__getitem__,
         )
         extra = [HOLD_OUT, *options]
-        dev_labels = {HOLD_OUT: "hold out 10% of the training set", **paths}
-        test_labels = {HOLD_OUT: "none (no test metrics)", **paths}
+        dev_labels = {HOLD_OUT: t("train.hold_out"), **paths}
+        test_labels = {HOLD_OUT: t("train.no_test"), **paths}
         dev = st.selectbox(
-            "Dev set",
+            t("train.dev_set"),
             extra,
             index=extra.index(data["dev"]) if data["dev"] in extra else 0,
             key="wiz_dev_dataset",
             format_func=dev_labels.__getitem__,
         )
         test = st.selectbox(
-            "Test set",
+            t("train.test_set"),
             extra,
             index=extra.index(data["test"]) if data["test"] in extra else 0,
             key="wiz_test_dataset",
@@ -166,19 +184,19 @@ def backbone_step(wiz: dict[str, Any]) -> None:
     choice = current if current in BACKBONES else "other"
     options = list(BACKBONES)
     picked = st.radio(
-        "Backbone",
+        t("train.step.backbone"),
         options,
         index=options.index(choice),
         key="wiz_backbone",
-        format_func=lambda b: f"{b}: {BACKBONES[b]}",
-        help=RunConfig.model_fields["backbone"].description,
+        format_func=ui.label_lookup(options, backbone_text),
+        help=field_help(RunConfig, "backbone"),
     )
     if picked == "other":
         typed = st.text_input(
-            "Model folder or hf:ORG/NAME",
+            t("train.backbone_path"),
             value="" if current in BACKBONES else current,
             key="wiz_backbone_other",
-            help="A Hugging Face id is used only when written hf:ORG/NAME and already cached.",
+            help=t("train.backbone_path_help"),
         )
         wiz["backbone"] = typed.strip() or current
     else:
@@ -199,7 +217,7 @@ def strategy_step(wiz: dict[str, Any]) -> None:
     kinds = sorted(STRATEGY_CONFIGS)
     current_kind = wiz["strategy"].get("kind", kinds[0])
     kind = st.selectbox(
-        "Strategy",
+        t("train.step.strategy"),
         kinds,
         index=kinds.index(current_kind) if current_kind in kinds else 0,
         key="wiz_strategy_kind",
@@ -232,18 +250,18 @@ def strategy_step(wiz: dict[str, Any]) -> None:
 
 def hyper_step(wiz: dict[str, Any]) -> None:
     wiz["name"] = st.text_input(
-        "Run name",
+        t("train.run_name"),
         value=wiz["name"],
         key="wiz_name",
         max_chars=200,
-        help=RunConfig.model_fields["name"].description,
+        help=field_help(RunConfig, "name"),
     )
     train = wiz["train"]
     cols = st.columns(3)
     for i, name in enumerate(MAIN_TRAIN_FIELDS):
         with cols[i % 3]:
             train[name] = field_input(TrainConfig, name, train[name], f"wiz_train_{name}")
-    with st.expander("More settings"):
+    with st.expander(t("train.more_settings")):
         for name in TrainConfig.model_fields:
             if name not in MAIN_TRAIN_FIELDS:
                 train[name] = field_input(TrainConfig, name, train[name], f"wiz_train_{name}")
@@ -253,20 +271,20 @@ def review_step(wiz: dict[str, Any]) -> None:
     try:
         cfg = parse_config(copy.deepcopy(wiz))
     except ConfigError as err:
-        st.error(f"This config is not valid: {err}")
+        st.error(t("train.invalid", error=err))
         return
     text = cfg.to_yaml()
-    st.markdown("**The run's config** (what the worker receives, and what the CLI reads):")
+    st.markdown(t("train.config_heading"))
     st.code(text, language="yaml")
     estimate = estimate_seconds(cfg)
     if estimate is None:
-        st.caption("Time estimate: not available for this data.")
+        st.caption(t("train.no_estimate"))
     else:
         seconds, where = estimate
-        st.metric("Estimated training time", ui.format_duration(seconds), help=where)
+        st.metric(t("train.estimate"), ui.format_duration(seconds), help=where)
     left, right = st.columns(2)
     left.download_button(
-        "Download config (YAML)",
+        t("train.download_yaml"),
         data=text,
         file_name=f"{cfg.name}.yaml",
         mime="application/x-yaml",
@@ -275,23 +293,20 @@ def review_step(wiz: dict[str, Any]) -> None:
     )
     race = race_methods(cfg)
     if race:
-        st.info(
-            f"Strategy race: {len(race)} runs ({', '.join(race)}) on this stream with seed "
-            f"{cfg.train.seed}, grouped for the Forgetting page."
-        )
-        label = f"🚀 Launch race ({len(race)} runs)"
+        st.info(t("train.race_info", n=len(race), methods=", ".join(race), seed=cfg.train.seed))
+        label = t("train.launch_race", n=len(race))
     else:
-        label = "🚀 Launch"
+        label = t("train.launch")
     if right.button(label, key="wiz_launch", type="primary"):
         if race:
             group = None
-            with ui.friendly("launch the strategy race"):
+            with ui.friendly(t("errors.launch_race")):
                 group = launch_race(cfg, race)
             if group is not None:
                 st.switch_page("pages/forgetting.py", query_params={"group": group})
             return
         run_id = None
-        with ui.friendly("launch the run"):
+        with ui.friendly(t("errors.launch_run")):
             run_id = jobs.submit(cfg)
         if run_id is not None:
             st.switch_page("pages/runs.py", query_params={"run": str(run_id)})
@@ -301,9 +316,9 @@ def review_step(wiz: dict[str, Any]) -> None:
 
 
 def starting_points() -> None:
-    with st.expander("Start from a saved config or an earlier run"):
+    with st.expander(t("train.start_from")):
         uploaded = st.file_uploader(
-            "Config file (YAML)", type=["yaml", "yml"], key="wiz_config_upload"
+            t("train.config_file"), type=["yaml", "yml"], key="wiz_config_upload"
         )
         if uploaded is not None and st.session_state.get("wiz_loaded_upload") != uploaded.file_id:
             st.session_state["wiz_loaded_upload"] = uploaded.file_id
@@ -315,18 +330,21 @@ def starting_points() -> None:
                 st.session_state.pop("wiz_upload_error", None)
                 load_into_wizard(cfg.to_dict())
         if st.session_state.get("wiz_upload_error"):
-            st.error(f"Config not loaded: {st.session_state['wiz_upload_error']}")
+            st.error(t("train.config_not_loaded", error=st.session_state["wiz_upload_error"]))
         runs = ui.read(queries.list_runs, limit=100)
         if runs:
             labels = {r.id: ui.run_label(r) for r in runs}
             run_id = st.selectbox(
-                "Earlier run", list(labels), format_func=labels.__getitem__, key="wiz_clone_run"
+                t("train.earlier_run"),
+                list(labels),
+                format_func=labels.__getitem__,
+                key="wiz_clone_run",
             )
-            if st.button("Use this run's config", key="wiz_clone"):
-                with ui.friendly("load that run's config"):
+            if st.button(t("train.use_config"), key="wiz_clone"):
+                with ui.friendly(t("errors.load_run_config")):
                     detail = ui.read(queries.get_run, run_id)
                     if detail is None:
-                        raise ValueError(f"run {run_id} no longer exists")
+                        raise ValueError(t("train.run_gone", run_id=run_id))
                     raw = copy.deepcopy(detail.config)
                     raw["name"] = f"{detail.name}-again"
                     load_into_wizard(raw)
@@ -343,28 +361,31 @@ def config_from_yaml(data: bytes, filename: str) -> RunConfig:
         except ConfigError as err:
             raise ConfigError(str(err).replace(str(path), shown)) from None
         except UnicodeDecodeError:
-            raise ConfigError(f"{shown}: not UTF-8 text") from None
+            raise ConfigError(t("train.not_utf8", file=shown)) from None
 
 
 # ---- the page -------------------------------------------------------------------------------
 
-st.title("Train")
+st.title(t("train.title"))
 wiz = wizard()
-with ui.friendly("load earlier runs"):
+with ui.friendly(t("errors.load_earlier_runs")):
     starting_points()
 
 step = st.session_state.get("wiz_step", DATA)
-st.progress((step + 1) / len(STEPS), text=f"Step {step + 1} of {len(STEPS)}: {STEPS[step]}")
+shown_step = step_name(step)
+st.progress(
+    (step + 1) / len(STEPS), text=t("train.progress", n=step + 1, total=len(STEPS), name=shown_step)
+)
 ready: bool | None = False
-with ui.friendly(f"show the {STEPS[step].lower()} step"):
+with ui.friendly(t("errors.show_step", step=shown_step.lower())):
     ready = (data_step, backbone_step, strategy_step, hyper_step, review_step)[step](wiz)
 
 back, _, forward = st.columns([1, 4, 1])
-if step > DATA and back.button("← Back", key=f"wiz_back_{STEPS[step].lower()}"):
+if step > DATA and back.button(t("train.back"), key=f"wiz_back_{STEPS[step].lower()}"):
     go_to(step - 1)
 # A step that returns False (nothing to train on) keeps Next disabled; an error in it too.
 next_key = f"wiz_next_{STEPS[step].lower()}"
 if step < REVIEW and forward.button(
-    "Next →", key=next_key, type="primary", disabled=ready is False
+    t("train.next"), key=next_key, type="primary", disabled=ready is False
 ):
     go_to(step + 1)

@@ -4,7 +4,8 @@ Not a page itself (app.py does not register it). Pages stay thin: widgets -> con
 `engine.jobs` / `storage.queries`; this module only saves them repeating small pieces.
 
     from pages import ui
-    with ui.friendly("load the runs"):
+    from pages.i18n import t
+    with ui.friendly(t("errors.load_runs")):
         runs = ui.read(queries.list_runs, limit=100)
 """
 
@@ -35,6 +36,7 @@ import streamlit as st
 
 from engine import jobs
 from engine.config import ConfigError, parse_config
+from pages.i18n import t
 from storage import queries
 from storage.db import read_session
 from storage.models import RunStatus
@@ -94,12 +96,14 @@ def reconcile_jobs() -> None:
 
 @contextmanager
 def friendly(what: str) -> Iterator[None]:
-    """Show `Could not <what>` instead of a traceback; the traceback goes to the server log."""
+    """Show `Could not <what>` instead of a traceback; the traceback goes to the server log.
+
+    `what` is already in the user's language: `ui.friendly(t("errors.load_runs"))`."""
     try:
         yield
     except Exception as err:
         log.exception("dashboard: could not %s", what)
-        st.error(f"Could not {what}: {one_line(err)}")
+        st.error(t("errors.could_not", what=what, error=one_line(err)))
 
 
 def one_line(err: BaseException) -> str:
@@ -122,8 +126,14 @@ def machine() -> dict[str, Any]:
     return info
 
 
-@st.cache_data(show_spinner="Reading the built-in corpora...")
 def builtin_catalog() -> list[dict[str, Any]]:
+    # the spinner is ours, not cache_data's, so that its text is in the user's language
+    with st.spinner(t("common.reading_corpora")):
+        return _builtin_catalog()
+
+
+@st.cache_data(show_spinner=False)
+def _builtin_catalog() -> list[dict[str, Any]]:
     return jobs.builtin_catalog()
 
 
@@ -149,7 +159,7 @@ def format_memory(info: dict[str, Any]) -> str:
     size = info.get("memory")
     if isinstance(size, int | float) and size > 0:
         return f"{size / 1e9:.1f} GB"
-    return "unknown"
+    return t("common.unknown")
 
 
 def gpu_label(gpu: Any) -> str:
@@ -161,16 +171,22 @@ def gpu_label(gpu: Any) -> str:
     return f"{name} ({memory:.0f} GB)" if isinstance(memory, int | float) else name
 
 
+def status_text(status: RunStatus | str) -> str:
+    """A status in the user's language (SUCCEEDED, 成功)."""
+    status = RunStatus(status)
+    return t(f"common.status.{status.value}")
+
+
 def status_badge(status: RunStatus | str) -> str:
     """Markdown for a coloured status badge."""
     status = RunStatus(status)
-    return f":{STATUS_COLOURS[status]}-badge[{STATUS_ICONS[status]} {status.value}]"
+    return f":{STATUS_COLOURS[status]}-badge[{STATUS_ICONS[status]} {status_text(status)}]"
 
 
 def status_label(status: RunStatus | str) -> str:
     """Plain text with an icon, for tables."""
     status = RunStatus(status)
-    return f"{STATUS_ICONS[status]} {status.value}"
+    return f"{STATUS_ICONS[status]} {status_text(status)}"
 
 
 def duration_s(started: datetime | None, finished: datetime | None) -> float | None:
@@ -186,10 +202,10 @@ def format_duration(seconds: float | None) -> str:
         return "-"
     seconds = round(seconds)
     if seconds < 60:
-        return f"{seconds} s"
+        return t("common.duration_s", s=seconds)
     if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+        return t("common.duration_min", m=seconds // 60, s=seconds % 60)
+    return t("common.duration_h", h=seconds // 3600, m=seconds % 3600 // 60)
 
 
 def format_time(value: datetime | None) -> str:
@@ -198,7 +214,50 @@ def format_time(value: datetime | None) -> str:
 
 def run_label(row: Any) -> str:
     """How a run is named in select boxes: '#3 tiny-quick · finetune/full · SUCCEEDED'."""
-    return f"#{row.id} {row.name} · {row.kind}/{row.method} · {RunStatus(row.status).value}"
+    return f"#{row.id} {row.name} · {row.kind}/{row.method} · {status_text(row.status)}"
+
+
+def column_labels(labels: dict[str, str], scores: Sequence[str] = ()) -> dict[str, Any]:
+    """st.dataframe column_config showing each column under a (translated) label; the frame
+    keeps its own column names, which code and tests use. Score columns get 3 decimals."""
+    return {
+        name: st.column_config.NumberColumn(label, format="%.3f")
+        if name in scores
+        else st.column_config.Column(label)
+        for name, label in labels.items()
+    }
+
+
+def run_table_columns() -> dict[str, Any]:
+    """Headers of the run tables (Home, Runs) in the user's language; scores with 3 decimals."""
+    names = ("id", "name", "status", "strategy", "data", "backbone", "dev F1", "best dev F1")
+    texts = (t("common.col.id"), t("common.col.name"), t("common.col.status"))
+    texts += (t("common.col.strategy"), t("common.col.data"), t("common.col.backbone"))
+    texts += (t("common.col.dev_f1"), t("common.col.best_dev_f1"))
+    names += ("test F1", "duration", "created")
+    texts += (t("common.col.test_f1"), t("common.col.duration"), t("common.col.created"))
+    labels = dict(zip(names, texts, strict=True))
+    return column_labels(labels, scores=("dev F1", "best dev F1", "test F1"))
+
+
+def label_lookup(options: Sequence[Any], text: Callable[[Any], str]) -> Callable[[Any], str]:
+    """A widget's format_func with every label made now, in this run's language.
+
+    Streamlit (and AppTest) may call format_func after the run, where the language is
+    unknown; a lookup built during the run always gives the labels the widget was drawn with."""
+    labels = {option: text(option) for option in options}
+    return lambda option: labels.get(option, str(option))
+
+
+def curve_title(key: str) -> str:
+    """The title of a standard curve (train_loss, dev_f1); other metric keys as they are."""
+    titles = {"train_loss": t("common.train_loss"), "dev_f1": t("common.dev_f1")}
+    return titles.get(key, key)
+
+
+def axis_text(axis: str) -> str:
+    """An x-axis choice ("step" or "time") in the user's language."""
+    return t("common.step") if axis == "step" else t("common.time")
 
 
 def config_value(config: dict[str, Any], dotted: str) -> Any:
@@ -253,7 +312,7 @@ def config_yaml(config: dict[str, Any]) -> str:
 
 
 def entity_colours(types: list[str]) -> dict[str, str]:
-    return {t: ENTITY_PALETTE[i % len(ENTITY_PALETTE)] for i, t in enumerate(sorted(types))}
+    return {k: ENTITY_PALETTE[i % len(ENTITY_PALETTE)] for i, k in enumerate(sorted(types))}
 
 
 def escape_text(text: str) -> str:
@@ -324,5 +383,5 @@ def query_int(name: str) -> int | None:
     try:
         return int(raw)
     except ValueError:
-        st.warning(f"'{escape_text(raw)}' is not a run id.")
+        st.warning(t("common.not_a_run_id", raw=escape_text(raw)))
         return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from engine.config import RunConfig
 from pages import ui
+from pages.i18n import t
 from storage import queries
 
 # Rough training throughput (tokens/s) on a 2-core CPU; a GPU is taken as GPU_SPEEDUP faster.
@@ -49,8 +50,11 @@ def estimate_seconds(cfg: RunConfig) -> tuple[float, str] | None:
     if cfg.train.max_steps is not None:
         mean_length = 20  # words per sentence, about; only caps the estimate
         total = min(total, cfg.train.max_steps * cfg.train.batch_size * mean_length)
-    where = (
-        f"{total:,} tokens at about {rate:,.0f} tokens/s ({cfg.backbone} on "
-        f"{'GPU' if gpu else 'CPU'}); evaluation adds a little. A rough guide only."
+    where = t(
+        "train.estimate_help",
+        tokens=f"{total:,}",
+        rate=f"{rate:,.0f}",
+        backbone=cfg.backbone,
+        device="GPU" if gpu else "CPU",
     )
     return total / rate, where

@@ -18,7 +18,8 @@ from engine.config import (
     parse_config,
 )
 from pages import ui
-from pages.wizard_fields import RACE, field_input
+from pages.i18n import t
+from pages.wizard_fields import RACE, field_help, field_input
 from storage import queries
 
 
@@ -26,31 +27,29 @@ def race_input(model: type, section: dict[str, Any]) -> None:
     """A strategy race: the same stream and seed once per chosen method, grouped."""
     methods = [str(m) for m in get_args(model.model_fields["method"].annotation)]
     chosen = st.multiselect(
-        "Strategy race (optional)",
+        t("train.race_label"),
         methods,
         default=[m for m in st.session_state.get(RACE, []) if m in methods],
         key="wiz_race_methods",
-        placeholder="one run only (the method above)",
-        help="Launch one run per method on the same stream and seed, grouped so the "
-        "Forgetting page shows them side by side",
+        placeholder=t("train.race_placeholder"),
+        help=t("train.race_help"),
     )
     st.session_state[RACE] = list(chosen)
 
 
 def task_stream_inputs(tasks: dict[str, Any], wiz: dict[str, Any]) -> dict[str, Any]:
     """The task stream (strategy.tasks): split the data's types, or one dataset per task."""
-    st.markdown("**Task stream**")
+    st.markdown(t("train.task_stream"))
     tasks = {**TaskStreamConfig().model_dump(mode="json"), **tasks}
     tasks["by"] = field_input(TaskStreamConfig, "by", tasks["by"], "wiz_strategy_tasks_by")
     if tasks["by"] == "types":
         tasks["datasets"] = []
         typed = st.text_input(
-            "Task order",
+            t("train.task_order"),
             value=format_order(tasks.get("order")),
             key="wiz_strategy_tasks_order",
-            placeholder="e.g. LOC | PER, NORP | ORG, EVENT (empty: split automatically)",
-            help="Tasks separated by |, the entity types of one task by commas. "
-            + (TaskStreamConfig.model_fields["order"].description or ""),
+            placeholder=t("train.task_order_placeholder"),
+            help=t("train.task_order_help", field=field_help(TaskStreamConfig, "order") or ""),
         )
         tasks["order"] = parse_order(typed)
         if tasks["order"] is None:
@@ -78,9 +77,9 @@ def task_stream_inputs(tasks: dict[str, Any], wiz: dict[str, Any]) -> dict[str, 
         "max_train_sentences",
         tasks.get("max_train_sentences"),
         "wiz_strategy_tasks_max_train_sentences",
-        label="max train sentences per task",
+        label=t("train.max_per_task"),
     )
-    with ui.friendly("preview the task stream"):
+    with ui.friendly(t("errors.preview_stream")):
         stream_preview(tasks, wiz)
     return tasks
 
@@ -91,26 +90,30 @@ def format_order(order: list[list[str]] | None) -> str:
 
 def parse_order(text: str) -> list[list[str]] | None:
     """ "LOC | PER, NORP" -> [["LOC"], ["PER", "NORP"]]; empty text -> None."""
-    tasks = [[t.strip() for t in part.split(",") if t.strip()] for part in text.split("|")]
+    tasks = [[w.strip() for w in part.split(",") if w.strip()] for part in text.split("|")]
     tasks = [task for task in tasks if task]
     return tasks or None
 
 
 def dataset_stream_input(current: list[Any]) -> list[Any]:
     if any(not isinstance(d, str) for d in current):
-        st.caption("The datasets come from a loaded config (file paths); edit them in YAML.")
+        st.caption(t("train.datasets_from_config"))
         return current
-    labels = {c["spec"]: f"built-in: {c['name']}" for c in ui.builtin_catalog()}
-    labels |= {d.path: f"imported: {d.name}" for d in ui.read(queries.list_datasets) if d.path}
+    labels = {c["spec"]: t("common.builtin_label", name=c["name"]) for c in ui.builtin_catalog()}
+    labels |= {
+        d.path: t("common.imported_label", name=d.name)
+        for d in ui.read(queries.list_datasets)
+        if d.path
+    }
     labels |= {d: d for d in current if d not in labels}
     default = current or [s for s in labels if s != "builtin:mixed"][:3]
     return st.multiselect(
-        "Datasets, one task each, in order",
+        t("train.stream_datasets"),
         list(labels),
         default=default,
         key="wiz_strategy_tasks_datasets",
         format_func=labels.__getitem__,
-        help=TaskStreamConfig.model_fields["datasets"].description,
+        help=field_help(TaskStreamConfig, "datasets"),
     )
 
 
@@ -141,25 +144,23 @@ def stream_preview(tasks: dict[str, Any], wiz: dict[str, Any]) -> None:
     try:
         parse_config({"strategy": {"kind": "continual", "tasks": tasks}})
     except ConfigError as err:
-        st.warning(f"The task stream is not valid yet: {err}")
+        st.warning(t("train.stream_invalid", error=err))
         return
     rows = []
     if tasks["by"] == "types":
         types = data_types(wiz["data"]["train"])
         plan = plan_tasks(tasks, types, int(wiz["train"]["seed"]))
-        unknown = sorted({t for task in plan for t in task} - set(types))
+        unknown = sorted({kind for task in plan for kind in task} - set(types))
         if unknown:
-            st.warning(
-                f"The training data has no type {', '.join(unknown)} (it has {', '.join(types)})."
-            )
-        for t, task in enumerate(plan):
+            st.warning(t("train.unknown_types", missing=", ".join(unknown), types=", ".join(types)))
+        for number, task in enumerate(plan):
             labelled = (
-                [x for earlier in plan[:t] for x in earlier] if tasks["fully_labelled"] else []
+                [x for earlier in plan[:number] for x in earlier] if tasks["fully_labelled"] else []
             )
             labelled += task
             rows.append(
                 {
-                    "task": t + 1,
+                    "task": number + 1,
                     "learns": ", ".join(task),
                     "labelled in its data": ", ".join(labelled),
                     "become O": ", ".join(x for x in types if x not in labelled) or "-",
@@ -167,26 +168,35 @@ def stream_preview(tasks: dict[str, Any], wiz: dict[str, Any]) -> None:
             )
         never = [x for x in types if not any(x in task for task in plan)]
         if never:
-            st.caption(f"Never taught (always O): {', '.join(never)}")
+            st.caption(t("train.never_taught", types=", ".join(never)))
     else:
-        for t, spec in enumerate(tasks["datasets"]):
+        for number, spec in enumerate(tasks["datasets"]):
             name = spec if isinstance(spec, str) else spec.get("train", "?")
             types = data_types(name) if isinstance(spec, str) else []
             rows.append(
                 {
-                    "task": t + 1,
+                    "task": number + 1,
                     "learns": ", ".join(types) or "?",
                     "labelled in its data": name,
                     "become O": "-",
                 }
             )
-    st.markdown("**Preview of the stream**")
+    st.markdown(t("train.stream_preview"))
     if tasks["by"] == "types":
-        st.caption(
-            "Each task's training data is labelled only for the types listed as labelled; the "
-            "others appear as O (the background shift of real annotation streams)."
-        )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="wiz_stream_preview")
+        st.caption(t("train.stream_caption"))
+    headers = {
+        "task": t("train.col.task"),
+        "learns": t("train.col.learns"),
+        "labelled in its data": t("train.col.labelled"),
+        "become O": t("train.col.become_o"),
+    }
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        width="stretch",
+        key="wiz_stream_preview",
+        column_config=ui.column_labels(headers),
+    )
 
 
 def race_methods(cfg: RunConfig) -> list[str]:

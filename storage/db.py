@@ -6,9 +6,14 @@ The promises this module keeps (docs/RELIABILITY.md, storage 1-5):
 - write transactions start with `BEGIN IMMEDIATE`, so a writer waits for the lock up front
   instead of failing with SQLITE_BUSY when a deferred read transaction tries to upgrade;
 - engines are cached per (url, pid): a child process never reuses its parent's pool;
-- `init_db` is safe when several processes start together on a fresh database.
+- `init_db` brings the schema to the newest Alembic revision (storage.schema), safely when
+  several processes start together on a fresh database.
 
-Any other SQLAlchemy URL (PostgreSQL) gets a plain engine; the pragmas are SQLite-only.
+PostgreSQL (`LAB_DB_URL=postgresql+psycopg://...`) keeps the same model: a write session first
+takes one transaction-level advisory lock (`pg_advisory_xact_lock`), so writers run one at a
+time as on SQLite and every read-then-write (summary merge, dispatch, cancel) is as safe;
+readers never wait, and a read session is one REPEATABLE READ snapshot. An unreachable server
+fails at start-up with a `StorageError` that names it (password hidden).
 
 Usage::
 
@@ -20,6 +25,8 @@ Usage::
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import threading
 import weakref
@@ -27,21 +34,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from storage.models import Base
 from storage.paths import database_url
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# PostgreSQL's counterpart of busy_timeout: how long a writer waits for the write lock.
+POSTGRES_LOCK_TIMEOUT_MS = 10_000
+# The key of the advisory write lock ("labner" in ASCII). Advisory locks are per database, so
+# two labs on one server (or two test databases) never wait for each other.
+POSTGRES_WRITE_LOCK_KEY = 0x6C61626E6572
 # Answers the new journal mode, or the old one when SQLite cannot switch (memory, NFS...).
 _JOURNAL_MODE_PRAGMA = "PRAGMA journal_mode = WAL"
 
-# Execution option read by the "begin" hook; its value is the SQLite BEGIN flavour.
+# Execution option read by the "begin" hooks: IMMEDIATE for writers (SQLite's BEGIN IMMEDIATE,
+# PostgreSQL's advisory write lock), DEFERRED for readers.
 _BEGIN_OPTION = "lab_sqlite_begin"
-_WRITE_OPTIONS = {_BEGIN_OPTION: "IMMEDIATE"}
-_READ_OPTIONS = {_BEGIN_OPTION: "DEFERRED"}
+WRITE_OPTIONS = {_BEGIN_OPTION: "IMMEDIATE"}
+READ_OPTIONS = {_BEGIN_OPTION: "DEFERRED"}
 
 
 class StorageError(RuntimeError):
@@ -80,20 +92,19 @@ def dispose_engines() -> None:
 
 
 def init_db(engine: Engine) -> None:
-    """Create the schema if it is missing; safe when several processes do it at once.
+    """Bring the schema to the newest migration once per engine; safe with many processes.
 
-    On SQLite the whole check-and-create runs inside one `BEGIN IMMEDIATE` transaction
-    (SQLite DDL is transactional), so the second process waits for the first and then finds
-    every table present. Other backends can still race (PostgreSQL reports "already exists"
-    or a duplicate pg_type row), so a failed pass is retried once: by then the winner's tables
-    are visible and checkfirst skips them; a real error fails the retry too and propagates.
+    The check and the upgrade run in one transaction under the write lock (BEGIN IMMEDIATE on
+    SQLite, the advisory lock on PostgreSQL; both have transactional DDL), so a second process
+    waits for the first and then finds the schema current. See storage.schema for what is
+    upgraded automatically and what fails with a `SchemaError` instead.
     """
     if engine in _initialised:
         return
-    try:
-        _create_all(engine)
-    except DBAPIError:
-        _create_all(engine)
+    # Imported here: storage.schema builds on this module (locks, StorageError).
+    from storage.schema import ensure_schema
+
+    ensure_schema(engine)
     _initialised.add(engine)
 
 
@@ -104,7 +115,7 @@ def write_session(url: str | None = None) -> Iterator[Session]:
     Keep write sessions short: SQLite has one writer at a time, and every other writer
     waits (up to busy_timeout) while this one is open.
     """
-    session = Session(_ready_engine(url), expire_on_commit=False, execution_options=_WRITE_OPTIONS)
+    session = Session(_ready_engine(url), expire_on_commit=False, execution_options=WRITE_OPTIONS)
     try:
         yield session
         session.commit()
@@ -125,7 +136,7 @@ def read_session(url: str | None = None) -> Iterator[Session]:
         _ready_engine(url),
         expire_on_commit=False,
         autoflush=False,
-        execution_options=_READ_OPTIONS,
+        execution_options=READ_OPTIONS,
     )
     try:
         yield session
@@ -140,11 +151,6 @@ def _ready_engine(url: str | None) -> Engine:
     return engine
 
 
-def _create_all(engine: Engine) -> None:
-    with engine.connect().execution_options(**_WRITE_OPTIONS) as conn, conn.begin():
-        Base.metadata.create_all(conn, checkfirst=True)
-
-
 def _forget_inherited_engines(pid: int) -> None:
     """Drop engines created by a parent before fork, without closing the parent's connections."""
     for key in [k for k in _engines if k[1] != pid]:
@@ -153,15 +159,23 @@ def _forget_inherited_engines(pid: int) -> None:
 
 def _create_engine(url: str) -> Engine:
     parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return _create_postgresql_engine(parsed)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
 
     database = parsed.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         os.makedirs(os.path.dirname(os.path.abspath(database)), exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(
+        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, json_serializer=strict_json
+    )
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _emit_sqlite_begin)
+    from storage.sqlite_damage import translate_damage  # imports this module: not at the top
+
+    # A damaged file: one clear DatabaseDamaged error, at this probe if SQLite notices here.
+    event.listen(engine, "handle_error", translate_damage)
     # Probe now: a database where WAL cannot work must fail at start-up (RELIABILITY 5).
     try:
         with engine.connect():
@@ -202,3 +216,69 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
 def _emit_sqlite_begin(conn: Connection) -> None:
     mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
     conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
+
+
+def _create_postgresql_engine(url: URL) -> Engine:
+    where = url.render_as_string(hide_password=True)
+    try:
+        engine = create_engine(url, pool_pre_ping=True, json_serializer=strict_json)
+    except ImportError as err:
+        raise StorageError(
+            f"cannot use {where}: the PostgreSQL driver is missing ({err}); "
+            "install it with `pip install 'psycopg[binary]'` (see requirements.txt)."
+        ) from err
+    event.listen(engine, "connect", _configure_postgresql_connection)
+    event.listen(engine, "begin", _emit_postgresql_begin)
+    # Probe now, like SQLite: a wrong URL or a server that is down fails at start-up.
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as err:
+        engine.dispose()
+        reason = str(err.orig).strip().splitlines()[0] if err.orig else type(err).__name__
+        raise StorageError(
+            f"cannot connect to the PostgreSQL database {where}: {reason}. "
+            "Check LAB_DB_URL and that the server is running."
+        ) from err
+    return engine
+
+
+def _configure_postgresql_connection(dbapi_connection: Any, _record: Any) -> None:
+    # Session-level and outside any transaction (autocommit for the moment), so it lasts.
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET lock_timeout = {POSTGRES_LOCK_TIMEOUT_MS}")
+    finally:
+        dbapi_connection.autocommit = autocommit
+
+
+def _emit_postgresql_begin(conn: Connection) -> None:
+    mode = conn.get_execution_options().get(_BEGIN_OPTION)
+    if mode == "IMMEDIATE":
+        # Released by COMMIT or ROLLBACK; taken before the first statement, so everything the
+        # transaction reads afterwards is what the previous writer committed.
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({POSTGRES_WRITE_LOCK_KEY})")
+    elif mode == "DEFERRED":
+        conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+
+
+def strict_json(value: Any) -> str:
+    """Valid JSON for the JSON columns: NaN and infinities become null.
+
+    json.dumps writes them as bare NaN / Infinity, which is not JSON: PostgreSQL rejects the
+    row, and SQLite would store what no other backend could read back. Same on both, so a
+    summary reads the same wherever it was stored.
+    """
+    return json.dumps(_finite(value))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value

@@ -4,10 +4,14 @@
 `lazy="raise"`, so code that forgets to load children eagerly fails loudly instead of issuing
 a query later (for example inside a Streamlit rerun, after the session has closed).
 
+The tables are made by the Alembic migrations in storage/migrations (storage.schema runs them
+at start-up), not by create_all. Changing a class here needs a migration: draft it with
+`python -m engine db revision "what changed"` and review it; tests/storage/test_migrations.py
+fails while the migrations and these classes disagree.
+
 Usage::
 
-    from storage.models import Base, Run, RunStatus
-    Base.metadata.create_all(engine)   # normally via storage.db.init_db
+    from storage.models import Run, RunStatus
 """
 
 from __future__ import annotations

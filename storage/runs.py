@@ -16,6 +16,7 @@ Usage::
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -65,8 +66,9 @@ def create_run(
     status: RunStatus = RunStatus.PENDING,
     parent_id: int | None = None,
     group_name: str | None = None,
+    backend: str = "local",
 ) -> int:
-    """Insert a run with its resolved config; returns its id."""
+    """Insert a run with its resolved config and the job backend that will run it; its id."""
     run = Run(
         name=name,
         kind=kind,
@@ -76,6 +78,7 @@ def create_run(
         status=RunStatus(status),
         parent_id=parent_id,
         group_name=group_name,
+        backend=backend,
     )
     session.add(run)
     session.flush()
@@ -276,7 +279,8 @@ def update_summary(session: Session, run_id: int, values: Mapping[str, Any]) -> 
 
     Reads the current summary straight from the database (not from an identity map that may
     be stale) and writes a new dict: the JSON type does not track in-place mutation. Inside
-    a `write_session` (BEGIN IMMEDIATE) no other writer can interleave.
+    a `write_session` (BEGIN IMMEDIATE on SQLite, the advisory write lock on PostgreSQL) no
+    other writer can interleave, so two merges never lose each other's keys.
     """
     current = session.execute(select(Run.summary).where(Run.id == run_id)).scalar_one_or_none()
     if current is None:
@@ -317,8 +321,9 @@ def upsert_dataset(
         "n_tokens": n_tokens,
         "entity_counts": dict(entity_counts),
     }
-    # Select-then-write is race-free under write_session's BEGIN IMMEDIATE on SQLite; on other
-    # backends the unique constraint on name turns a lost race into an IntegrityError.
+    # Select-then-write is race-free under write_session's write lock (BEGIN IMMEDIATE on
+    # SQLite, the advisory lock on PostgreSQL); elsewhere the unique constraint on name turns a
+    # lost race into an IntegrityError.
     existing = session.execute(select(Dataset.id).where(Dataset.name == name)).scalar()
     if existing is not None:
         session.execute(
@@ -357,11 +362,14 @@ def _update_existing(session: Session, run_id: int, values: dict[str, Any]) -> N
 
 def _metric_row(run_id: int, point: MetricTuple, default_time: float) -> dict[str, Any]:
     step, key, value, task, *rest = point
+    value = float(value)
     return {
         "run_id": run_id,
         "step": int(step),
         "key": key,
-        "value": float(value),
+        # NaN as NULL on every backend: SQLite does it anyway, and PostgreSQL would keep a NaN
+        # that sorts above every number, so it would win MAX() and the series' extremes.
+        "value": None if math.isnan(value) else value,
         "task": None if task is None else int(task),
         "wall_time": float(rest[0]) if rest else default_time,
     }

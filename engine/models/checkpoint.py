@@ -31,6 +31,7 @@ def export_model(model: Any) -> Any:
 def save_checkpoint(model: Any, tokenizer: Any, target: Path, run_config: dict[str, Any]) -> Path:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(target)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         export_model(model).save_pretrained(tmp, safe_serialization=True)
@@ -46,6 +47,18 @@ def save_checkpoint(model: Any, tokenizer: Any, target: Path, run_config: dict[s
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
+
+
+def remove_stale_temporaries(target: Path) -> None:
+    """Delete half-written `.NAME.*` folders a killed save left next to `target`.
+
+    `.NAME.old` stays when `target` is missing: a kill between the two renames left the
+    previous checkpoint there, and it is the only whole one.
+    """
+    old = target.with_name(f".{target.name}.old")
+    for leftover in target.parent.glob(f".{target.name}.*"):
+        if leftover.is_dir() and (leftover != old or target.exists()):
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def is_checkpoint(path: Path) -> bool:

@@ -17,6 +17,8 @@ from engine.tracker import Tracker
 class StrategyKind(StrEnum):
     FINETUNE = "finetune"
     CONTINUAL = "continual"
+    PRETRAIN = "pretrain"
+    META = "meta"
 
 
 @dataclass
@@ -28,6 +30,7 @@ class RunContext:
     dtype: torch.dtype
     run_dir: Path  # checkpoints and other files of this run
     progress: bool = True
+    resume_from: Path | None = None  # a training state to continue from (`engine resume`)
 
     def say(self, message: str) -> None:
         """One line of progress for the console / job log (never the database)."""

@@ -6,11 +6,13 @@ evaluation and early stopping (best checkpoint kept) -> test evaluation with the
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
 from engine.config import FinetuneStrategy
 from engine.data.alignment import SpecialIds, encode_sentences
 from engine.data.sources import Splits, load_splits
+from engine.embeddings import start_mapping
 from engine.metrics.confusion import type_confusion
 from engine.metrics.ner import NerReport, entity_report
 from engine.models.backbones import load_token_classifier, load_tokenizer, resolve_backbone
@@ -19,6 +21,7 @@ from engine.models.modes import apply_mode, count_parameters
 from engine.strategies.base import RunContext, StrategyKind, register_strategy
 from engine.training.loop import fit
 from engine.training.predict import evaluate, predict_tags
+from engine.training.train_state import TRAIN_STATE_DIR
 
 
 def seed_everything(seed: int) -> None:
@@ -60,7 +63,7 @@ def run_finetune(ctx: RunContext) -> dict[str, Any]:
         f"types {', '.join(splits.entity_types)}"
     )
     backbone = resolve_backbone(cfg.backbone)
-    tokenizer = load_tokenizer(backbone)
+    tokenizer = load_tokenizer(backbone, corpus=[s.tokens for s in splits.train])
     model = load_token_classifier(backbone, splits.labels, vocab_size=len(tokenizer))
     model = apply_mode(model, strategy).to(ctx.device)
     trainable, total = count_parameters(model)
@@ -78,10 +81,15 @@ def run_finetune(ctx: RunContext) -> dict[str, Any]:
         )
     }
 
+    capture = start_mapping(ctx, splits.dev, tokenizer)  # the embedding mapping, stage by stage
+    capture.capture(model, "initial")
+
     def eval_dev() -> NerReport:
         return evaluate(model, splits.dev, windows["dev"], id2label, ctx.device, ctx.dtype, pad)
 
     checkpoint_dir = ctx.run_dir / "checkpoint"
+    # Written each epoch so a killed run can be resumed (`python -m engine resume ID`).
+    state_dir = ctx.run_dir / TRAIN_STATE_DIR if cfg.train.save_checkpoint else None
 
     def on_improve(step: int, report: NerReport) -> None:
         if cfg.train.save_checkpoint:
@@ -98,6 +106,8 @@ def run_finetune(ctx: RunContext) -> dict[str, Any]:
         evaluate_dev=eval_dev if splits.dev else None,
         on_improve=on_improve,
         progress=ctx.progress,
+        state_dir=state_dir,
+        resume_from=ctx.resume_from,
     )
     summary: dict[str, Any] = {
         "dev_f1": max(result.best_f1, 0.0) if splits.dev else None,
@@ -113,6 +123,8 @@ def run_finetune(ctx: RunContext) -> dict[str, Any]:
     if result.stopped:
         summary["cancelled"] = True
         return summary
+    capture.capture(model, "final")
+    summary["mapping"] = capture.finish()
     if splits.test:
         report = final_test(ctx, model, splits, windows["test"], id2label, pad, result.steps)
         summary.update(
@@ -123,4 +135,6 @@ def run_finetune(ctx: RunContext) -> dict[str, Any]:
             save_checkpoint(model, tokenizer, checkpoint_dir, cfg.to_dict())
         ctx.tracker.log_artifact("checkpoint", checkpoint_dir, "best")
         summary["checkpoint"] = str(checkpoint_dir)
+    if state_dir is not None:  # finished: nothing to resume, so free the optimizer's copy
+        shutil.rmtree(state_dir, ignore_errors=True)
     return summary

@@ -13,6 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import torch
@@ -23,9 +24,11 @@ from engine.data.alignment import Window
 from engine.data.batching import length_grouped_batches, shuffled_batches
 from engine.metrics.ner import NerReport
 from engine.tracker import Tracker
+from engine.training.distributed import FitParallel, for_fit
 from engine.training.optim import make_optimizer, make_scheduler
 from engine.training.predict import autocast_for
 from engine.training.tensors import collate
+from engine.training.train_state import restore_train_state, save_train_state
 
 
 class LoopHook(Protocol):
@@ -81,20 +84,20 @@ class Fit:
     def train_step(self, batch: dict[str, torch.Tensor], optimizer, scheduler, scaler) -> float:
         batch = {k: v.to(self.device) for k, v in batch.items()}
         with autocast_for(self.device, self.dtype):
-            outputs = self.model(**batch)
+            outputs = self.par.module(**batch)  # the DDP wrapper in a data-parallel run
             loss = outputs.loss
             for hook in self.hooks:
                 extra = hook.extra_loss(self.model, batch, outputs)
                 if extra is not None:
                     loss = loss + extra
         optimizer.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
+        scaler.scale(self.par.weighted(loss)).backward()
         scaler.unscale_(optimizer)
         torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
         scaler.step(optimizer)
         scaler.update()
         scheduler.step()
-        return float(loss.detach())
+        return self.par.global_loss(float(loss.detach()))
 
     def evaluate(self, res: LoopResult, step: int, stage: str) -> bool:
         """Evaluate on dev; keep the best weights; return True when patience ran out."""
@@ -115,6 +118,7 @@ class Fit:
 
     best_state: dict[str, torch.Tensor] | None = None
     evals_without_gain: int = 0
+    par: FitParallel | None = None  # this fit's share of a data-parallel group (distributed.py)
 
 
 def fit(
@@ -132,8 +136,14 @@ def fit(
     task: int | None = None,
     step_offset: int = 0,
     progress: bool = True,
+    state_dir: Path | None = None,
+    resume_from: Path | None = None,
 ) -> LoopResult:
-    """Train `model` in place on `train_windows`; on return it holds the best dev weights."""
+    """Train `model` in place on `train_windows`; on return it holds the best dev weights.
+
+    `state_dir`: write a training state there at each epoch end (engine.training.train_state);
+    `resume_from`: continue from such a state as if the run had never stopped.
+    """
     if not train_windows:
         raise ValueError("no training data: the training split has no sentences")
     run = Fit(
@@ -153,7 +163,11 @@ def fit(
     optimizer = make_optimizer(model, cfg.lr, cfg.head_lr, cfg.weight_decay)
     scheduler = make_scheduler(optimizer, steps, cfg.warmup_ratio)
     scaler = torch.amp.GradScaler(device.type, enabled=dtype == torch.float16)
+    run.par = par = for_fit(model, device)
     res = LoopResult()
+    start_epoch = 0
+    if resume_from is not None:
+        start_epoch = restore_train_state(resume_from, run, res, optimizer, scheduler, scaler)
     bar = tqdm(
         total=steps,
         desc="train",
@@ -162,19 +176,20 @@ def fit(
         file=sys.stderr,
         dynamic_ncols=True,
     )
+    bar.update(res.steps)
     model.train()
-    epoch, done = 0, False
+    epoch, done = start_epoch, False
     while not done:
         batches = epoch_batches(train_windows, cfg, epoch)
         for b_idx, batch_ids in enumerate(batches):
-            if tracker.should_stop():
+            batch = collate([train_windows[i] for i in par.shard(batch_ids)], pad_id)
+            if par.sync(batch, tracker.should_stop()):  # every rank stops at the same step
                 res.stopped = done = True
                 break
-            batch = collate([train_windows[i] for i in batch_ids], pad_id)
             started = time.perf_counter()
             loss = run.train_step(batch, optimizer, scheduler, scaler)
             res.train_seconds += time.perf_counter() - started
-            res.train_tokens += int(batch["attention_mask"].sum())
+            res.train_tokens += par.tokens
             res.steps += 1
             res.last_loss = loss
             step = step_offset + res.steps
@@ -197,6 +212,8 @@ def fit(
             if last:
                 done = True
                 break
+            if end_of_epoch and state_dir is not None:
+                save_train_state(state_dir, run, res, optimizer, scheduler, scaler, epoch=epoch + 1)
         epoch += 1
     bar.close()
     if run.best_state is not None:

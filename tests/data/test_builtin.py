@@ -52,11 +52,11 @@ def digest(name: str, seed: int) -> str:
 
 
 def test_registry_lists_domains_and_mixed() -> None:
-    assert builtin_names() == ["news", "science", "commerce", "mixed"]
+    assert builtin_names() == ["news", "science", "commerce", "mixed", "zh_news"]
     assert set(BUILTIN_CORPORA) == set(builtin_names())
     for name, info in BUILTIN_CORPORA.items():
         assert info.name == name
-        assert info.language == "en"
+        assert info.language == ("zh" if name == "zh_news" else "en")
         assert "Synthetic" in info.description
     assert BUILTIN_CORPORA["news"].domain == "news"
     assert "ynthetic" in SYNTHETIC_NOTICE and "generated" in SYNTHETIC_NOTICE

@@ -169,7 +169,7 @@ def test_dispatch_starts_one_worker_per_gpu_with_its_own_device(jobs, monkeypatc
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     assert launcher.max_concurrent_jobs() == 2  # nvidia-smi's answer is cached from here on
     monkeypatch.setattr(FakePopen, "started", [])
-    monkeypatch.setattr(launcher.subprocess, "Popen", FakePopen)
+    monkeypatch.setattr(subprocess, "Popen", FakePopen)
 
     ids = [launcher.submit(config(*SHORT)) for _ in range(3)]
     assert [detail(i).status for i in ids] == [RunStatus.RUNNING] * 2 + [RunStatus.PENDING]

@@ -33,6 +33,7 @@ PAGES = (
     "pages/runs.py",
     "pages/forgetting.py",
     "pages/compare.py",
+    "pages/meta.py",
 )
 
 

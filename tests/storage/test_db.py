@@ -1,14 +1,17 @@
-"""storage.db: SQLite pragmas, BEGIN IMMEDIATE, WAL check, engine per process, schema init."""
+"""storage.db: SQLite pragmas, BEGIN IMMEDIATE, WAL check, engine per process, schema init;
+PostgreSQL's advisory write lock, time zones and connection errors (tests with `db_url` run on
+both backends, see tests/db_backends.py)."""
 
 from __future__ import annotations
 
 import multiprocessing
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import event, inspect, make_url, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -34,6 +37,7 @@ def _record_statements(engine: Any) -> list[str]:
     return statements
 
 
+@pytest.mark.sqlite_only
 def test_pragmas_are_read_back_on_every_connection(db_url: str):
     with db.read_session(db_url) as session:
         pragma = {
@@ -46,6 +50,7 @@ def test_pragmas_are_read_back_on_every_connection(db_url: str):
     assert pragma["synchronous"] == 1  # NORMAL
 
 
+@pytest.mark.sqlite_only
 def test_write_session_begins_immediate_and_read_session_deferred(db_url: str):
     engine = db.get_engine(db_url)
     db.init_db(engine)
@@ -98,6 +103,7 @@ def test_concurrent_write_sessions_serialise_instead_of_failing(db_url: str):
     assert names == ["saw-0", "saw-1"]
 
 
+@pytest.mark.sqlite_only
 def test_deferred_read_then_write_is_what_fails_without_immediate(db_url: str):
     """The control for the test above: a deferred transaction cannot upgrade safely."""
     engine = db.get_engine(db_url)
@@ -146,6 +152,7 @@ def test_database_without_wal_fails_at_start_up_with_a_clear_message(url: str):
         db.get_engine(url)
 
 
+@pytest.mark.sqlite_only
 def test_wal_refusal_reported_for_a_file_database(db_url: str, monkeypatch: pytest.MonkeyPatch):
     """A file system where SQLite cannot switch to WAL answers the old mode ('delete')."""
     monkeypatch.setattr(db, "_JOURNAL_MODE_PRAGMA", "PRAGMA journal_mode = DELETE")
@@ -265,3 +272,51 @@ def test_sessions_keep_attributes_after_commit(db_url: str):
     # expire_on_commit=False: readable after the session closed, without a query.
     assert run.name == "kept"
     assert run.config == {"lr": 0.1}
+
+
+def test_postgresql_writers_take_the_advisory_write_lock_and_readers_a_snapshot(pg_url: str):
+    """PostgreSQL's counterpart of BEGIN IMMEDIATE / BEGIN (skips without LAB_TEST_PG_URL)."""
+    engine = db.get_engine(pg_url)
+    db.init_db(engine)
+    statements = _record_statements(engine)
+
+    with db.write_session(pg_url) as session:
+        runs.create_run(session, name="a", kind="finetune", method="full", config={})
+    write_statements = list(statements)
+    statements.clear()
+    with db.read_session(pg_url) as session:
+        session.execute(select(Run.id)).all()
+
+    assert write_statements[0] == f"SELECT pg_advisory_xact_lock({db.POSTGRES_WRITE_LOCK_KEY})"
+    assert write_statements[1].startswith("INSERT INTO runs")
+    assert statements[0] == "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
+    assert statements[1].startswith("SELECT")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == "10s"
+
+
+def test_an_unreachable_postgresql_server_fails_at_start_up_with_a_clear_message():
+    url = "postgresql+psycopg://lab:s3cret@127.0.0.1:1/lab"
+    with pytest.raises(db.StorageError) as info:
+        db.get_engine(url)
+    message = str(info.value)
+    where = "postgresql+psycopg://lab:***@127.0.0.1:1/lab"
+    assert f"cannot connect to the PostgreSQL database {where}: connection failed" in message
+    assert "s3cret" not in message
+    assert "Check LAB_DB_URL" in message
+    assert not [key for key in db._engines if key[0] == url]  # not cached: the next try retries
+
+
+def test_postgresql_datetimes_come_back_in_utc_whatever_the_server_time_zone(pg_url: str):
+    tokyo = make_url(pg_url).update_query_dict({"options": "-c TimeZone=Asia/Tokyo"})
+    url = tokyo.render_as_string(hide_password=False)
+    before = datetime.now(UTC)
+    with db.write_session(url) as session:
+        run_id = runs.create_run(session, name="tz", kind="finetune", method="full", config={})
+        runs.mark_running(session, run_id, pid=1, device="cpu")
+    with db.read_session(url) as session:
+        assert session.execute(text("SHOW TimeZone")).scalar() == "Asia/Tokyo"
+        run = session.get(Run, run_id)
+        assert run is not None and run.heartbeat_at is not None
+        assert run.heartbeat_at.tzinfo is UTC
+        assert timedelta(0) <= run.heartbeat_at - before < timedelta(seconds=30)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from engine.data.builtin import commerce, news, science
+from engine.data.builtin import commerce, news, science, zh_news
 from engine.data.builtin.generator import SPLITS, DomainSpec, Splits, generate, mix
 from engine.data.types import Sentence
 
@@ -47,20 +47,31 @@ _DOMAINS: dict[str, tuple[DomainSpec, str]] = {
         commerce.SPEC,
         "Earnings news, shop notices and product reviews: products, brands and prices.",
     ),
+    "zh_news": (
+        zh_news.SPEC,
+        "Chinese news, one character per token (people, places, organisations); "
+        "500/100/100 sentences.",
+    ),
 }
+# Domains in another language than English; character-level ones are split into characters.
+_LANGUAGES: dict[str, str] = {"zh_news": "zh"}
+_CHARACTER_LEVEL = frozenset({"zh_news"})
 _MIXES: dict[str, tuple[str, ...]] = {"mixed": ("news", "science", "commerce")}
 
 
 def _registry() -> dict[str, BuiltinInfo]:
     corpora = {
-        name: BuiltinInfo(name, f"{text} Synthetic.", name, "en", spec.entity_types)
+        name: BuiltinInfo(
+            name, f"{text} Synthetic.", name, _LANGUAGES.get(name, "en"), spec.entity_types
+        )
         for name, (spec, text) in _DOMAINS.items()
     }
     for name, parts in _MIXES.items():
         types = tuple(dict.fromkeys(t for part in parts for t in corpora[part].entity_types))
         text = f"The union of the {', '.join(parts)} corpora, shuffled. Synthetic."
         corpora[name] = BuiltinInfo(name, text, name, "en", types)
-    return corpora
+    # Other languages last (a stable sort): the English domains and their mix keep their order.
+    return dict(sorted(corpora.items(), key=lambda item: item[1].language != "en"))
 
 
 BUILTIN_CORPORA: dict[str, BuiltinInfo] = _registry()
@@ -73,6 +84,8 @@ def builtin_names() -> list[str]:
 
 @lru_cache(maxsize=32)
 def _splits(name: str, seed: int) -> Splits:
+    if name in _CHARACTER_LEVEL:
+        return zh_news.as_characters(generate(_DOMAINS[name][0], seed))
     if name in _DOMAINS:
         return generate(_DOMAINS[name][0], seed)
     return mix([_splits(part, seed) for part in _MIXES[name]], seed, name)

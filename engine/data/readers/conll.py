@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from engine.data.readers.source import CappedProblems, read_text
+from engine.data.tokens import normalise_token
 from engine.data.types import Problem, Sentence
 
 DOCSTART = "-DOCSTART-"
@@ -40,10 +41,11 @@ def parse_conll(text: str, name: str) -> tuple[list[Sentence], list[Problem]]:
     fast = _INFO_SEPARATORS.search(text) is None
     for number, line in enumerate(text.split("\n"), start=1):
         fields = split_columns(line, fast=fast)
-        bad = fields is not None and len(fields) < 2 and fields[0] != DOCSTART
+        docstart = fields is not None and is_docstart(fields[0])
+        bad = fields is not None and len(fields) < 2 and not docstart
         if bad:
             problems.add(number, f"only one column ({fields[0]!r}); expected TOKEN ... TAG")
-        if fields is None or fields[0] == DOCSTART or bad:
+        if fields is None or docstart or bad:
             # Whitespace-only lines (wnut17 uses a lone TAB) and DOCSTART end a sentence. So
             # does a bad line: the words of a sentence stay on consecutive lines, which is what
             # lets later checks compute any word's line from the sentence's first line.
@@ -58,6 +60,11 @@ def parse_conll(text: str, name: str) -> tuple[list[Sentence], list[Problem]]:
     if tokens:  # no blank line (or no newline at all) after the last sentence
         sentences.append(Sentence(tuple(tokens), tuple(tags), start))
     return sentences, problems.problems()
+
+
+def is_docstart(token: str) -> bool:
+    """`-DOCSTART-`, also behind invisible characters (a second file's BOM after `cat a b`)."""
+    return token == DOCSTART or (DOCSTART in token and normalise_token(token) == DOCSTART)
 
 
 def split_columns(line: str, *, fast: bool = False) -> list[str] | None:

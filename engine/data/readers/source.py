@@ -58,6 +58,15 @@ def decode_utf8(data: bytes, name: str) -> str:
     if "\r" in text:
         # Universal newlines by hand: split("\n") later must see the same lines as a clean file.
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    nul = text.find("\x00")
+    if nul != -1:
+        # Valid UTF-8, but no text file holds NUL: UTF-16 without a BOM decodes to "\x00W\x00o",
+        # whose tokens and tags would be read as garbage without a word of warning.
+        reason = (
+            "NUL byte in the text: the file looks like UTF-16 without a byte-order mark, or is "
+            "not a text file; save it as UTF-8"
+        )
+        raise DataError([Problem(name, text.count("\n", 0, nul) + 1, reason)])
     return text
 
 
@@ -67,8 +76,12 @@ def read_text(path: Path) -> str:
 
 
 def _bad_byte_problem(data: bytes, exc: UnicodeDecodeError, name: str) -> Problem:
-    line = data.count(b"\n", 0, exc.start) + 1
-    offset = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+    # exc.start counts in the bytes the decoder saw: after the BOM, when "utf-8-sig" removed one.
+    data = exc.object
+    before = data[: exc.start]
+    # Lines as the readers count them: "\r\n", a lone "\r" and "\n" each end one.
+    line = before.count(b"\n") + before.count(b"\r") - before.count(b"\r\n") + 1
+    offset = exc.start - max(before.rfind(b"\n"), before.rfind(b"\r"))
     byte = data[exc.start]
     reason = (
         f"not valid UTF-8: byte 0x{byte:02x} (byte {offset} of the line) "

@@ -38,6 +38,9 @@ from engine.tracker import Tracker
 from engine.training.loop import fit
 from engine.training.predict import predict_tags
 
+GATE_POLL_S = 0.5  # a paced run checks its Next task gate this often
+GATE_FLUSH_EVERY = 4  # polls between flushes (heartbeats) while it waits
+
 
 def make_plugins(strategy: ContinualStrategy, seed: int) -> list[ContinualPlugin]:
     """The plugins of `strategy.method` (naive: none)."""
@@ -98,6 +101,7 @@ class ContinualLoop:
     plugins: Sequence[ContinualPlugin] = ()
     say: Callable[[str], None] = print
     progress: bool = True
+    on_task_end: Callable[[int], None] | None = None  # after task t is learned and scored
 
     def run(self) -> StreamResult:
         started = time.perf_counter()
@@ -109,17 +113,45 @@ class ContinualLoop:
         res.baseline = self._evaluate(evaluator, -1, res)[0]
         stages: list[list[Tags]] = []
         for t, task in enumerate(self.stream.tasks):
+            if t > 0 and self.strategy.pause_between_tasks and not self._wait_for_gate(t):
+                res.stopped = True
+                break
             if not self._learn(t, res):
                 res.stopped = True
                 break
             row, predictions = self._evaluate(evaluator, t, res)
             res.matrix.append(row)
             stages.append(predictions)
+            if self.on_task_end is not None:
+                self.on_task_end(t)
             self.say(f"after {task.name}: F1 per task " + " ".join(f"{f:.2f}" for f in row))
         if not res.stopped:
             self._finish(evaluator, stages, res)
         res.total_seconds = time.perf_counter() - started
         return res
+
+    def _wait_for_gate(self, t: int) -> bool:
+        """A paced run (pause_between_tasks): wait until the tracker's gate allows task t (the
+        dashboard's Next task button); False when asked to stop meanwhile. Flushing while it
+        waits also refreshes the heartbeat, so a paused run never looks lost."""
+        allowed = getattr(self.tracker, "task_allowed", None)  # trackers without a gate: go
+        if allowed is None or allowed(t):
+            return True
+        # the summary key pages read to offer the button (engine.task_gate.PAUSED_KEY)
+        self.tracker.update_summary(paused_before_task=t)
+        self.say(f"paused before {self.stream.tasks[t].name}: waiting for Next task")
+        try:
+            waited = 0
+            while not allowed(t):
+                if self.tracker.should_stop():
+                    return False
+                time.sleep(GATE_POLL_S)
+                waited += 1
+                if waited % GATE_FLUSH_EVERY == 0:
+                    self.tracker.flush()
+        finally:
+            self.tracker.update_summary(paused_before_task=None)
+        return True
 
     def _learn(self, t: int, res: StreamResult) -> bool:
         """Train task t with the plugins' hooks; False when the run was asked to stop."""
@@ -244,8 +276,10 @@ def run_stream(
     pad_id: int,
     say: Callable[[str], None] = print,
     progress: bool = True,
+    on_task_end: Callable[[int], None] | None = None,
 ) -> StreamResult:
-    """Learn `stream` task by task with `strategy.method`'s plugins; `model` changes in place."""
+    """Learn `stream` task by task with `strategy.method`'s plugins; `model` changes in place.
+    `on_task_end(t)` runs after task t is learned and scored (per-task checkpoints)."""
     plugins = make_plugins(strategy, train.seed)
     loop = ContinualLoop(
         model,
@@ -260,5 +294,6 @@ def run_stream(
         plugins,
         say,
         progress,
+        on_task_end,
     )
     return loop.run()

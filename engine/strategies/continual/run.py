@@ -10,6 +10,7 @@ from typing import Any
 from engine.config import ContinualStrategy
 from engine.data.alignment import SpecialIds
 from engine.data.tasks import build_stream
+from engine.embeddings import start_mapping, stream_probe
 from engine.models.backbones import load_token_classifier, load_tokenizer, resolve_backbone
 from engine.models.checkpoint import save_checkpoint
 from engine.strategies.base import RunContext, StrategyKind, register_strategy
@@ -29,9 +30,26 @@ def run_continual(ctx: RunContext) -> dict[str, Any]:
     for task in stream.tasks:
         ctx.say(f"{task.name}: {len(task.train)} train / {len(task.test)} test sentences")
     backbone = resolve_backbone(cfg.backbone)
-    tokenizer = load_tokenizer(backbone)
+    tokenizer = load_tokenizer(backbone, corpus=[s.tokens for t in stream.tasks for s in t.train])
     model = load_token_classifier(backbone, labels_until(stream, 0), vocab_size=len(tokenizer))
     model = model.to(ctx.device)
+
+    def save_task_checkpoint(t: int) -> None:
+        """The model right after task t (stage "task_t"), so later stages can be compared."""
+        if not (cfg.train.save_checkpoint and strategy.task_checkpoints):
+            return
+        target = save_checkpoint(
+            model, tokenizer, ctx.run_dir / "tasks" / f"task_{t}", cfg.to_dict()
+        )
+        ctx.tracker.log_artifact("checkpoint", target, f"task_{t}")
+
+    capture = start_mapping(ctx, stream_probe(stream, cfg.data, cfg.train.seed), tokenizer)
+    capture.capture(model, "initial")
+
+    def after_task(t: int) -> None:
+        save_task_checkpoint(t)
+        capture.capture(model, f"after-task-{t}")  # the mapping after each task
+
     res = run_stream(
         model,
         tokenizer,
@@ -44,6 +62,7 @@ def run_continual(ctx: RunContext) -> dict[str, Any]:
         pad_id=SpecialIds.of(tokenizer).pad,
         say=ctx.say,
         progress=ctx.progress,
+        on_task_end=after_task,
     )
     summary: dict[str, Any] = {
         "steps": res.steps,
@@ -57,6 +76,7 @@ def run_continual(ctx: RunContext) -> dict[str, Any]:
         return summary
     assert res.summary is not None and res.final_report is not None
     summary["continual"] = res.summary
+    summary["mapping"] = capture.finish()
     summary["test_f1"] = res.final_report.f1
     summary["test_precision"] = res.final_report.precision
     summary["test_recall"] = res.final_report.recall

@@ -1,0 +1,172 @@
+"""Embeddings: how a run's mapping from tokens to vectors moved, stage by stage (`?run=ID`).
+
+Each point is one probe token (dev sentences), placed by one 2-D projection fitted on every stage
+of the run (engine.mapping_report), so a point that moves between stages moved in the model.
+Colour by gold type, by correctness or by predicted type; hover shows the token in its sentence;
+a stage slider, or Plotly animation frames with a play button; arrows from one stage to another
+for a type's centroid or for every occurrence of a searched token. The side panel has the
+statistics: silhouette by gold type and type accuracy per stage, the linear-CKA matrix between
+stages and how far each type's centroid moved. A meta run's `prototype_map` record, if present,
+is listed below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from pages import ui
+from pages.embedding_figures import (
+    COLOUR_BY,
+    MappingView,
+    add_token_arrows,
+    add_type_arrows,
+    animated_figure,
+    cka_figure,
+    matching_tokens,
+    scatter_figure,
+    shift_figure,
+    silhouette_figure,
+)
+from storage import continual as continual_store
+from storage import queries
+
+NO_ARROWS = "no arrows"
+ALL_TYPES = "every type"
+
+
+def load_view(session: Any, run_id: int) -> MappingView | None:
+    """The run's mapping records as one MappingView, or None when it stored none."""
+    found = continual_store.records(session, run_id)
+    probe = next((r.payload for r in found if r.kind == "embedding_probe"), None)
+    stats = next((r.payload for r in found if r.kind == "mapping_stats"), None)
+    points = {r.stage: r.payload for r in found if r.kind == "embedding_points" and r.stage}
+    if probe is None or not points:
+        return None
+    stages = sorted(points, key=lambda s: points[s].get("order", 0))
+    return MappingView(probe, stages, points, stats or {"stages": stages})
+
+
+def mapped_runs() -> list[queries.RunRow]:
+    return [r for r in ui.read(queries.list_runs, limit=500) if r.summary.get("mapping")]
+
+
+def pick_run(runs: list[queries.RunRow]) -> int:
+    ids = [r.id for r in runs]
+    wanted = ui.query_int("run")
+    labels = {r.id: ui.run_label(r) for r in runs}
+    chosen = st.selectbox(
+        "Run",
+        ids,
+        index=ids.index(wanted) if wanted in ids else 0,
+        format_func=labels.__getitem__,
+        key="emb_run",
+    )
+    if wanted != chosen:
+        st.query_params["run"] = str(chosen)
+    return chosen
+
+
+def scatter_controls(view: MappingView) -> dict[str, Any]:
+    a, b, c = st.columns([2, 1, 1])
+    options = COLOUR_BY if view.has_predictions else COLOUR_BY[:1]
+    colour_by = a.radio("Colour by", options, horizontal=True, key="emb_colour")
+    show_o = b.toggle("Show O tokens", value=True, key="emb_show_o")
+    animate = c.toggle(
+        "Animate", value=False, key="emb_animate", help="All stages as frames: press Play"
+    )
+    stage = view.stages[-1]
+    if not animate and len(view.stages) > 1:
+        stage = st.select_slider("Stage", view.stages, value=stage, key="emb_stage")
+    return {"colour_by": colour_by, "show_o": show_o, "animate": animate, "stage": stage}
+
+
+def arrow_controls(view: MappingView) -> dict[str, Any] | None:
+    """Arrows from one stage to another for a type's centroid or a searched token."""
+    if len(view.stages) < 2:
+        return None
+    a, b = st.columns(2)
+    which = a.selectbox("Arrows for", [NO_ARROWS, ALL_TYPES, *view.types], key="emb_arrow_type")
+    token = b.text_input("…or a token", key="emb_search", placeholder="e.g. Paris")
+    if which == NO_ARROWS and not token.strip():
+        return None
+    start, end = st.select_slider(
+        "From stage -> to stage",
+        view.stages,
+        value=(view.stages[0], view.stages[-1]),
+        key="emb_arrow_stages",
+    )
+    types = view.types if which == ALL_TYPES else ([] if which == NO_ARROWS else [which])
+    return {"types": types, "token": token, "start": start, "end": end}
+
+
+def scatter_section(view: MappingView) -> None:
+    choice = scatter_controls(view)
+    arrows = arrow_controls(view)
+    if choice["animate"]:
+        figure = animated_figure(view, choice["colour_by"], choice["show_o"])
+    else:
+        figure = scatter_figure(view, choice["stage"], choice["colour_by"], choice["show_o"])
+    if arrows is not None:
+        add_type_arrows(figure, view, arrows["start"], arrows["end"], arrows["types"])
+        found = matching_tokens(view, arrows["token"])
+        add_token_arrows(figure, view, arrows["start"], arrows["end"], found)
+        if arrows["token"].strip():
+            st.caption(f"{len(found)} occurrence(s) of {ui.escape_text(arrows['token'])!s}.")
+    st.plotly_chart(figure, key="emb_scatter")
+    st.caption(
+        f"{len(view.probe['gold'])} probe tokens · layer {view.probe.get('layer', -1)} · "
+        f"projection {view.probe.get('projection', 'pca')}, one fit over all stages"
+    )
+
+
+def stats_section(view: MappingView) -> None:
+    stats = view.stats
+    st.subheader("How the mapping changed")
+    if stats.get("silhouette"):
+        st.plotly_chart(silhouette_figure(stats), key="emb_silhouette")
+    if stats.get("cka") and len(stats["stages"]) > 1:
+        st.plotly_chart(cka_figure(stats), key="emb_cka")
+    if stats.get("centroid_shift_from_first"):
+        st.plotly_chart(shift_figure(stats), key="emb_shift")
+        st.caption(
+            "0: the type's centroid points the same way as at the first stage; 1: at right angles."
+        )
+
+
+def prototype_section(run_id: int) -> None:
+    """A meta run's prototypes (engine.strategies.meta logs them as `prototype_map`)."""
+    found = ui.read(continual_store.records, run_id, kind="prototype_map")
+    if found:
+        with st.expander(f"Prototype map ({len(found)} record(s) of this meta run)"):
+            st.json(found[-1].payload, expanded=False)
+
+
+def main() -> None:
+    st.title("Embeddings")
+    st.caption(
+        "Every stage of a run changes one mapping from tokens to vectors. Here are the probe "
+        "tokens before training, after it and after every continual task, in one projection."
+    )
+    runs = mapped_runs()
+    if not runs:
+        st.info("No run has captured an embedding mapping yet (config section `mapping`).")
+        st.page_link("pages/train.py", label="Start a run on the Train page", icon="🚀")
+        return
+    run_id = pick_run(runs)
+    view = ui.read(load_view, run_id)
+    if view is None:
+        st.warning(f"Run {run_id} stored no embedding points.")
+        return
+    left, right = st.columns([3, 2])
+    with left, ui.friendly("draw the token map"):
+        scatter_section(view)
+    with right, ui.friendly("draw the mapping statistics"):
+        stats_section(view)
+    with ui.friendly("show the prototypes"):
+        prototype_section(run_id)
+
+
+with ui.friendly("show the embeddings"):
+    main()

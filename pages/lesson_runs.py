@@ -1,0 +1,97 @@
+"""The Lessons page's runs: which stored runs belong to a lesson step, and starting new ones.
+
+Not a page (app.py does not register it). Every press of Run submits the step's presets under
+one fresh group_name `lesson:<lesson>:<step>:<time>` (engine.lessons.new_group), so a lesson
+run is kept like any other and the page finds the latest one again: opening a lesson shows the
+last result at once, and "Run again" just makes a newer group.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine import jobs
+from pages import ui
+from storage import queries
+from storage.models import RunStatus
+
+RECENT_RUNS = 2000  # how far back the page looks for a lesson's runs
+
+
+@dataclass(frozen=True)
+class LessonGroup:
+    """The runs one press of Run started, oldest first."""
+
+    name: str
+    runs: tuple[queries.RunRow, ...]
+
+    @property
+    def active(self) -> bool:
+        return any(r.status in ui.ACTIVE_STATES for r in self.runs)
+
+    @property
+    def succeeded(self) -> bool:
+        return all(r.status == RunStatus.SUCCEEDED for r in self.runs)
+
+    @property
+    def newest_id(self) -> int:
+        return max(r.id for r in self.runs)
+
+
+def groups_of(runs: list[queries.RunRow], lesson_id: str, step_id: str) -> list[LessonGroup]:
+    """The step's groups, newest first."""
+    prefix = jobs.lessons.group_prefix(lesson_id, step_id)
+    found: dict[str, list[queries.RunRow]] = {}
+    for run in runs:
+        if run.group_name and run.group_name.startswith(prefix):
+            found.setdefault(run.group_name, []).append(run)
+    groups = [
+        LessonGroup(name, tuple(sorted(members, key=lambda r: r.id)))
+        for name, members in found.items()
+    ]
+    return sorted(groups, key=lambda g: g.newest_id, reverse=True)
+
+
+def shown_group(runs: list[queries.RunRow], lesson_id: str, step_id: str) -> LessonGroup | None:
+    """What the step shows: a group still running, else the newest that finished well (a
+    prepared result survives a later stopped try), else the newest of any kind."""
+    groups = groups_of(runs, lesson_id, step_id)
+    for wanted in (lambda g: g.active, lambda g: g.succeeded, lambda g: True):
+        found = next((g for g in groups if wanted(g)), None)
+        if found is not None:
+            return found
+    return None
+
+
+def group_runs(runs: list[queries.RunRow], name: str) -> LessonGroup | None:
+    members = [r for r in runs if r.group_name == name]
+    if not members:
+        return None
+    return LessonGroup(name, tuple(sorted(members, key=lambda r: r.id)))
+
+
+def backbone_run(runs: list[queries.RunRow], lesson_id: str, step_id: str) -> int | None:
+    """The run a step's FROM_EARLIER presets start from: the earlier step's newest finished
+    run (None when that step has not run, or its run has not finished well)."""
+    step = jobs.lessons.lesson(lesson_id).step(step_id)
+    earlier = step.run.backbone_from if step.run is not None else None
+    if earlier is None:
+        return None
+    for group in groups_of(runs, lesson_id, earlier):
+        if group.succeeded:
+            return group.runs[0].id
+    return None
+
+
+def start(lesson_id: str, step_id: str, backbone: int | None = None) -> str:
+    """Submit the step's presets under a fresh group; returns its name. Every config is
+    validated before the first is queued, so a bad preset starts nothing."""
+    configs = jobs.lessons.step_configs(lesson_id, step_id, backbone)
+    group = jobs.lessons.new_group(lesson_id, step_id)
+    for cfg in configs:
+        jobs.submit(cfg, group_name=group)
+    return group
+
+
+def recent_runs() -> list[queries.RunRow]:
+    return ui.read(queries.list_runs, limit=RECENT_RUNS)

@@ -1,0 +1,356 @@
+"""Meta: few-shot NER runs (`?run=ID`): how fast a model learns entity types it never saw.
+
+One run: mean query F1 over the test episodes with its 95% confidence interval; methods side by
+side (the runs of its group, or every meta run on the same data, N and K) with CI error bars;
+adaptation curves (query F1 after 0..k steps on the support set); an episode viewer (support
+and query sentences with entities highlighted, the N types named, predictions under the query);
+and the prototype map: one test episode's query tokens and the class prototypes projected to
+2D, coloured by gold type. Everything is read from the run summary and its records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from pages import ui
+from pages.i18n import t
+from storage import continual as records_store
+from storage import queries
+
+BY_GROUP, BY_DATA = "group", "dataset"
+SPLITS = ("test", "train")
+COLUMNS = ("run", "method", "f1_mean", "ci95", "f1_micro", "episodes", "minutes")
+MARGIN = {"l": 10, "r": 10, "t": 30, "b": 10}
+
+
+# ---- small pure helpers ---------------------------------------------------------------------
+
+
+def tag_runs(tokens: list[str], tags: list[str]) -> list[tuple[str, str | None]]:
+    """Words and IOB2 tags as the (text, type) runs ui.highlighted_html draws."""
+    runs: list[tuple[str, str | None]] = []
+    for word, tag in zip(tokens, tags, strict=False):
+        kind = None if tag == "O" else tag[2:]
+        continues = tag.startswith("I-") and runs and runs[-1][1] == kind
+        if continues:
+            runs[-1] = (f"{runs[-1][0]} {word}", kind)
+        else:
+            runs.append((word, kind))
+    return runs
+
+
+def setting(config: dict[str, Any]) -> tuple[Any, ...]:
+    """What must match for two meta runs to be compared 'by dataset'."""
+    value = ui.config_value
+    return (
+        value(config, "data.train"),
+        value(config, "data.test"),
+        value(config, "strategy.n_way"),
+        value(config, "strategy.k_shot"),
+        value(config, "strategy.test_types"),
+        value(config, "strategy.test_episodes_file"),
+    )
+
+
+def comparable(
+    chosen: queries.RunRow, runs: list[queries.RunRow], configs: dict[int, dict], by: str
+) -> list[queries.RunRow]:
+    if by == BY_GROUP:
+        same = [r for r in runs if chosen.group_name and r.group_name == chosen.group_name]
+    else:
+        mine = setting(configs.get(chosen.id, {}))
+        same = [r for r in runs if setting(configs.get(r.id, {})) == mine]
+    return sorted(same or [chosen], key=lambda r: r.id)
+
+
+def fmt(value: Any, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def minutes(row: queries.RunRow) -> float | None:
+    seconds = ui.duration_s(row.started_at, row.finished_at)
+    return None if seconds is None else seconds / 60
+
+
+# ---- sections -------------------------------------------------------------------------------
+
+
+def choose(runs: list[queries.RunRow]) -> queries.RunRow:
+    ids = [r.id for r in runs]
+    wanted = ui.query_int("run")
+    if wanted is not None and wanted not in ids:
+        st.info(t("meta.not_meta", run_id=wanted))
+    labels = {r.id: ui.run_label(r) for r in runs}
+    run_id = st.selectbox(
+        t("meta.run"),
+        ids,
+        index=ids.index(wanted) if wanted in ids else 0,
+        key="meta_run",
+        format_func=labels.__getitem__,
+    )
+    return next(r for r in runs if r.id == run_id)
+
+
+def headline(row: queries.RunRow) -> None:
+    meta = row.summary.get("meta") or {}
+    st.markdown(
+        t(
+            "meta.chosen",
+            badge=ui.status_badge(row.status),
+            name=ui.escape_text(row.name),
+            method=ui.escape_text(row.method),
+        )
+    )
+    cols = st.columns(4)
+    cols[0].metric(t("meta.f1_mean"), fmt(meta.get("f1_mean")), help=t("meta.f1_mean_help"))
+    cols[1].metric(t("meta.ci"), fmt(meta.get("f1_ci95")), help=t("meta.ci_help"))
+    shape = t("meta.shape", n=meta.get("n_way", "?"), k=meta.get("k_shot", "?"))
+    cols[2].metric(t("meta.episodes"), shape)
+    cols[3].metric(t("meta.pooled_f1"), fmt(meta.get("f1_micro")), help=t("meta.pooled_f1_help"))
+    if not meta:
+        st.caption(t("meta.scores_later"))
+        return
+    st.caption(
+        t(
+            "meta.episodes_caption",
+            episodes=meta.get("episodes"),
+            test_types=ui.escape_text(", ".join(meta.get("test_types") or [])),
+            train_episodes=meta.get("train_episodes", 0),
+            train_types=ui.escape_text(", ".join(meta.get("train_types") or []) or "-"),
+        )
+    )
+
+
+def results_section(chosen: queries.RunRow, runs: list[queries.RunRow]) -> None:
+    st.subheader(t("meta.methods"))
+    configs = ui.read(queries.run_configs, [r.id for r in runs])
+    options = [BY_GROUP, BY_DATA] if chosen.group_name else [BY_DATA]
+    by = st.radio(
+        t("meta.compare"),
+        options,
+        key="meta_compare_by",
+        horizontal=True,
+        help=t("meta.compare_help"),
+        format_func=ui.label_lookup(options, lambda o: t(f"meta.by_{o}")),
+    )
+    members = comparable(chosen, runs, configs, by)
+    scored = [r for r in members if (r.summary.get("meta") or {}).get("f1_mean") is not None]
+    if not scored:
+        st.caption(t("meta.nothing_to_compare"))
+        return
+    figure = go.Figure(
+        go.Bar(
+            x=[f"#{r.id} {r.method}" for r in scored],
+            y=[r.summary["meta"]["f1_mean"] for r in scored],
+            error_y={
+                "type": "data",
+                "array": [r.summary["meta"].get("f1_ci95") or 0.0 for r in scored],
+            },
+            marker_color=["#1f77b4" if r.id == chosen.id else "#9ecae1" for r in scored],
+        )
+    )
+    figure.update_layout(yaxis_title=t("meta.axis_f1_ci"), height=340, margin=MARGIN)
+    st.plotly_chart(figure, key="meta_methods")
+    st.dataframe(
+        [
+            {
+                "run": r.id,
+                "method": r.method,
+                "f1_mean": r.summary["meta"]["f1_mean"],
+                "ci95": r.summary["meta"].get("f1_ci95"),
+                "f1_micro": r.summary["meta"].get("f1_micro"),
+                "episodes": r.summary["meta"].get("episodes"),
+                "minutes": minutes(r),
+            }
+            for r in scored
+        ],
+        hide_index=True,
+        key="meta_methods_table",
+        column_config=ui.column_labels(
+            {name: t(f"meta.col.{name}") for name in COLUMNS}, scores=COLUMNS[2:5]
+        ),
+    )
+    adaptation_section(scored)
+
+
+def adaptation_section(members: list[queries.RunRow]) -> None:
+    curves = []
+    for r in members:
+        found = ui.read(records_store.records, r.id, kind="adaptation")
+        if found and found[-1].payload.get("steps"):
+            curves.append((r, found[-1].payload))
+    st.subheader(t("meta.adaptation"))
+    if not curves:
+        st.caption(t("meta.no_adaptation"))
+        return
+    figure = go.Figure()
+    for r, curve in curves:
+        errors = [e or 0.0 for e in curve.get("f1_ci95") or []]
+        figure.add_scatter(
+            x=curve["steps"],
+            y=curve["f1_mean"],
+            error_y={"type": "data", "array": errors} if errors else None,
+            mode="lines+markers",
+            name=f"#{r.id} {r.method}",
+        )
+    figure.update_layout(
+        xaxis_title=t("meta.axis_steps"),
+        yaxis_title=t("meta.axis_query_f1"),
+        height=340,
+        margin=MARGIN,
+    )
+    st.plotly_chart(figure, key="meta_adaptation")
+
+
+def sentence_html(tokens: list[str], tags: list[str], colours: dict[str, str]) -> str:
+    return ui.highlighted_html(tag_runs(tokens, tags), colours)
+
+
+def episode_label(index: int, episode: dict[str, Any]) -> str:
+    types = ", ".join(episode.get("types", []))
+    if episode.get("f1") is None:
+        return t("meta.episode_label", n=index + 1, types=types)
+    return t("meta.episode_label_f1", n=index + 1, types=types, f1=f"{episode['f1']:.2f}")
+
+
+def episode_section(row: queries.RunRow) -> None:
+    st.subheader(t("meta.episodes_title"))
+    found = ui.read(records_store.records, row.id, kind="episodes_sample")
+    by_split = {r.payload.get("split", r.stage): r.payload.get("episodes") or [] for r in found}
+    splits = [s for s in SPLITS if by_split.get(s)]
+    if not splits:
+        st.caption(t("meta.no_episodes"))
+        return
+    left, right = st.columns(2)
+    split = left.radio(
+        t("meta.split"),
+        splits,
+        key="meta_episode_split",
+        horizontal=True,
+        format_func=ui.label_lookup(splits, lambda s: t(f"meta.split_{s}")),
+    )
+    episodes = by_split[split]
+    index = right.selectbox(
+        t("meta.episode"),
+        range(len(episodes)),
+        key="meta_episode",
+        format_func=ui.label_lookup(range(len(episodes)), lambda i: episode_label(i, episodes[i])),
+    )
+    episode = episodes[index if index is not None and index < len(episodes) else 0]
+    types = list(episode.get("types", []))
+    colours = ui.entity_colours(types)
+    legend = " ".join(sentence_html([kind], [f"B-{kind}"], colours) for kind in types)
+    st.markdown(t("meta.types_legend", count=len(types), legend=legend), unsafe_allow_html=True)
+    support, query = episode.get("support", {}), episode.get("query", {})
+    body = [t("meta.support_html")]
+    for tokens, tags in zip(support.get("word", []), support.get("tags", []), strict=False):
+        body.append(f'<div style="line-height:1.9">{sentence_html(tokens, tags, colours)}</div>')
+    body.append(t("meta.query_html"))
+    predicted = query.get("predicted") or [None] * len(query.get("word", []))
+    for tokens, tags, pred in zip(
+        query.get("word", []), query.get("tags", []), predicted, strict=False
+    ):
+        body.append(f'<div style="line-height:1.9">{sentence_html(tokens, tags, colours)}</div>')
+        if pred is not None:
+            ok = "✅" if list(pred) == list(tags) else "❌"
+            body.append(
+                f'<div style="line-height:1.9;margin-bottom:0.6em;opacity:0.85">{ok} '
+                f"{sentence_html(tokens, pred, colours)}</div>"
+            )
+    st.markdown("".join(body), unsafe_allow_html=True)
+
+
+def prototype_section(row: queries.RunRow) -> None:
+    st.subheader(t("meta.prototype_map"))
+    found = ui.read(records_store.records, row.id, kind="prototype_map")
+    if not found:
+        st.caption(t("meta.no_prototype_map"))
+        return
+    st.plotly_chart(prototype_figure(found[-1].payload), key="meta_prototype_map")
+    st.caption(t("meta.prototype_caption"))
+
+
+def prototype_figure(payload: dict[str, Any]) -> go.Figure:
+    names = list(payload.get("types", []))
+    found = ui.entity_colours(names[1:]).items()
+    colours = {"O": "#bbbbbb"} | {kind: c for kind, c in found if kind != "O"}
+    query, protos = payload.get("query", {}), payload.get("prototypes", {})
+    figure = go.Figure()
+    for c, name in enumerate(names):
+        mine = [i for i, g in enumerate(query.get("gold", [])) if g == c]
+        if mine:
+            figure.add_scatter(
+                x=[query["x"][i] for i in mine],
+                y=[query["y"][i] for i in mine],
+                mode="markers",
+                name=name,
+                marker={"color": colours.get(name), "size": 7, "line": {"width": 0.5}},
+                text=[f"{query['word'][i]} → {names[query['predicted'][i]]}" for i in mine],
+                hovertemplate="%{text}<extra>" + name + "</extra>",
+            )
+    for x, y, c in zip(
+        protos.get("x", []), protos.get("y", []), protos.get("label", []), strict=False
+    ):
+        figure.add_scatter(
+            x=[x],
+            y=[y],
+            mode="markers+text",
+            text=[names[c]],
+            textposition="top center",
+            name=t("meta.prototype_trace", name=names[c]),
+            marker={"symbol": "star", "size": 18, "color": colours.get(names[c]),
+                    "line": {"width": 1.5, "color": "#222"}},
+            showlegend=False,
+        )  # fmt: skip
+    explained = payload.get("explained") or [0.0, 0.0]
+    figure.update_layout(
+        xaxis_title=t("meta.pc1", share=f"{explained[0]:.0%}"),
+        yaxis_title=t("meta.pc2", share=f"{explained[1]:.0%}") if len(explained) > 1 else "PC2",
+        height=480,
+        margin=MARGIN,
+    )
+    return figure
+
+
+def loss_section(row: queries.RunRow) -> None:
+    series = ui.read(queries.metric_series, row.id, "meta_train_loss")
+    if not series:
+        return
+    st.subheader(t("meta.loss_title"))
+    figure = go.Figure(go.Scatter(x=[s for s, _, _ in series], y=[v for _, v, _ in series]))
+    figure.update_layout(
+        xaxis_title=t("meta.axis_episode"),
+        yaxis_title=t("meta.axis_query_loss"),
+        height=280,
+        margin=MARGIN,
+    )
+    st.plotly_chart(figure, key="meta_loss")
+
+
+# ---- the page -------------------------------------------------------------------------------
+
+
+def page() -> None:
+    st.title(t("meta.title"))
+    runs = [r for r in ui.read(queries.list_runs, limit=1000) if r.kind == "meta"]
+    if not runs:
+        st.info(t("meta.no_runs"))
+        st.page_link("pages/train.py", label=t("meta.go_to_train"), icon="🚀")
+        return
+    chosen = choose(runs)
+    with ui.friendly(t("errors.meta_scores")):
+        headline(chosen)
+    with ui.friendly(t("errors.meta_compare")):
+        results_section(chosen, runs)
+    with ui.friendly(t("errors.meta_episodes")):
+        episode_section(chosen)
+    with ui.friendly(t("errors.prototype_map")):
+        prototype_section(chosen)
+    with ui.friendly(t("errors.meta_loss")):
+        loss_section(chosen)
+
+
+page()

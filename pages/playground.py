@@ -1,0 +1,171 @@
+"""Playground: type a sentence, tag it with one or two checkpoints, see the entities side by side.
+
+Any finished run with a checkpoint, at any stage a continual run kept (after task 0, 1, ...),
+so a class can watch one sentence forget: PER found after task 0, gone after task 2. Tagging
+runs in a subprocess (`engine.jobs.predict_text` -> `python -m engine predict`), never torch in
+this process; results are cached per (run, stage, text). `?run=ID` preselects a run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from engine import jobs
+from pages import playground_view as view
+from pages import ui
+from pages.i18n import t
+from storage import queries
+from storage.models import RunStatus
+
+EXAMPLES = {
+    "en": "Angela Merkel met John Smith of Reuters in Paris on Monday .",
+    "zh": "王小明昨天在北京会见了华星科技公司的代表。",
+}
+SIDES = ("a", "b")
+FINISHED = (RunStatus.SUCCEEDED, RunStatus.STOPPED)
+UNTAGGED_KINDS = ("pretrain",)  # a masked-LM checkpoint has no entity head to tag with
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def tagged(run_id: int, stage: str, text: str) -> dict[str, Any]:
+    return jobs.predict_text(run_id, stage, text)
+
+
+@st.cache_data(ttl=15, show_spinner=False)
+def runs_with_checkpoints() -> list[tuple[int, str, list[str]]]:
+    """(run id, label, stage names) of finished runs that kept a checkpoint, newest first."""
+    rows = [r for s in FINISHED for r in ui.read(queries.list_runs, status=s, limit=200)]
+    found = []
+    for row in sorted(rows, key=lambda r: r.id, reverse=True):
+        if row.kind in UNTAGGED_KINDS:
+            continue
+        stages = [stage.name for stage in jobs.checkpoint_stages(row.id)]
+        if stages:
+            found.append((row.id, f"#{row.id} {row.name} ({row.kind}/{row.method})", stages))
+    return found
+
+
+def stage_label(stage: str) -> str:
+    k = view.task_number(stage)
+    if k is not None:
+        return t("playground.stage_task", k=k)
+    return {"best": t("playground.stage_best"), "final": t("playground.stage_final")}.get(
+        stage, stage
+    )
+
+
+def _set_example(lang: str) -> None:
+    st.session_state["pg_text"] = EXAMPLES[lang]
+
+
+def picker(side: str, runs: list[tuple[int, str, list[str]]], default_run: int, last: bool):
+    """A run and one of its stages; the default stage is the first (side a) or the last."""
+    labels = {run_id: label for run_id, label, _ in runs}
+    ids = list(labels)
+    run_id = st.selectbox(
+        t("playground.run"),
+        ids,
+        index=ids.index(default_run) if default_run in ids else 0,
+        format_func=labels.__getitem__,
+        key=f"pg_run_{side}",
+    )
+    stages = next(s for r, _, s in runs if r == run_id)
+    stage = st.selectbox(
+        t("playground.stage"),
+        stages,
+        index=len(stages) - 1 if last else 0,
+        format_func=stage_label,
+        key=f"pg_stage_{side}_{run_id}",  # per run: another run's stages are other options
+    )
+    return run_id, stage
+
+
+def result_panel(run_id: int, stage: str, result: dict[str, Any], colours: dict[str, str]):
+    st.markdown(f"**{t('playground.side_title', run_id=run_id, stage=stage_label(stage))}**")
+    st.markdown(
+        '<div style="font-size:1.15em;line-height:2.2;padding:8px 12px;border:1px solid #ddd;'
+        f'border-radius:6px">{view.highlighted(result, colours)}</div>',
+        unsafe_allow_html=True,
+    )
+    if result["entities"]:
+        st.dataframe(
+            pd.DataFrame(view.entity_rows(result["entities"])),
+            hide_index=True,
+            width="stretch",
+            column_config={"confidence": st.column_config.NumberColumn(format="%.2f")},
+        )
+    else:
+        st.caption(t("playground.no_entities"))
+    with st.expander(t("playground.every_word")):
+        st.dataframe(pd.DataFrame(view.word_rows(result)), hide_index=True, width="stretch")
+
+
+def changes(results: list[tuple[int, str, dict[str, Any]]]) -> None:
+    (run_a, stage_a, a), (run_b, stage_b, b) = results
+    gone, added, kept = view.entity_changes(a, b)
+    st.subheader(t("playground.changes"))
+    st.caption(
+        t(
+            "playground.changes_caption",
+            a=stage_label(stage_a),
+            b=stage_label(stage_b),
+            kept=len(kept),
+        )
+    )
+    left, right = st.columns(2)
+    left.markdown(f"**{t('playground.only_in', side=stage_label(stage_a))}**")
+    left.write(", ".join(f"{e['text']} ({e['type']})" for e in gone) or "-")
+    right.markdown(f"**{t('playground.only_in', side=stage_label(stage_b))}**")
+    right.write(", ".join(f"{e['text']} ({e['type']})" for e in added) or "-")
+
+
+def page() -> None:
+    st.title(t("playground.title"))
+    st.caption(t("playground.intro"))
+    runs = runs_with_checkpoints()
+    if not runs:
+        st.info(t("playground.no_runs"))
+        st.page_link("pages/train.py", label=t("playground.go_train"), icon="🚀")
+        return
+    st.session_state.setdefault("pg_text", EXAMPLES["en"])
+    st.text_area(t("playground.text"), key="pg_text", height=90, max_chars=2000)
+    a, b, _ = st.columns(3)
+    a.button(t("playground.example_en"), key="pg_example_en", on_click=_set_example, args=("en",))
+    b.button(t("playground.example_zh"), key="pg_example_zh", on_click=_set_example, args=("zh",))
+    wanted = ui.query_int("run")
+    default_run = wanted if wanted is not None else runs[0][0]
+    compare = st.toggle(t("playground.compare"), value=True, key="pg_compare")
+    pickers = st.columns(2 if compare else 1)
+    chosen = []
+    for side, column in zip(SIDES, pickers, strict=False):
+        with column:
+            chosen.append(picker(side, runs, default_run, last=side == "b"))
+    if st.button(t("playground.tag"), type="primary", key="pg_tag"):
+        st.session_state["pg_go"] = True
+    text = st.session_state.get("pg_text", "").strip()
+    if not (st.session_state.get("pg_go") and text):
+        return
+    columns = st.columns(len(chosen))  # below the button: results read top to bottom
+    results: list[tuple[int, str, dict[str, Any]] | None] = []
+    for (run_id, stage), column in zip(chosen, columns, strict=True):
+        with column, st.spinner(t("playground.tagging")):
+            try:
+                results.append((run_id, stage, tagged(run_id, stage, text)))
+            except jobs.PredictError as err:
+                st.error(t("playground.error", reason=str(err)))
+                results.append(None)
+    done = [r for r in results if r is not None]
+    colours = ui.entity_colours(view.entity_types(*(r for _, _, r in done)))
+    for found, column in zip(results, columns, strict=True):
+        if found is not None:
+            with column:
+                result_panel(*found, colours)
+    if len(done) == 2:
+        changes(done)
+
+
+with ui.friendly(t("playground.show")):
+    page()

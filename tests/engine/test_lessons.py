@@ -1,0 +1,182 @@
+"""The classroom lessons (engine/lessons.py): presets validate, every text exists in both
+languages, and each lesson's run shows the effect its "what to notice" claims, on the tiny
+backbone (shortened where the preset itself takes a minute or more; bench/lessons.py times the
+real presets)."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from engine import lessons
+from engine.config import parse_config
+from engine.strategies import RunContext, get_strategy
+from engine.tracker import MemoryTracker
+from pages import i18n
+
+
+def preset(lesson_id: str, step_id: str = "run", index: int = 0) -> dict[str, Any]:
+    run = lessons.lesson(lesson_id).step(step_id).run
+    assert run is not None
+    return copy.deepcopy(run.presets[index])
+
+
+def run_in_memory(raw: dict[str, Any], run_dir: Path) -> tuple[dict[str, Any], MemoryTracker]:
+    cfg = parse_config(raw)
+    tracker = MemoryTracker()
+    ctx = RunContext(None, cfg, tracker, torch.device("cpu"), torch.float32, run_dir, False)
+    return get_strategy(cfg.strategy.kind)(ctx), tracker
+
+
+# ---- the lessons as data -------------------------------------------------------------------
+
+
+def test_every_run_step_validates_on_builtin_data_and_a_builtin_backbone():
+    charts = {lessons.CURVES, lessons.PER_TYPE, lessons.EMBEDDINGS, lessons.MATRIX,
+              lessons.RACE, lessons.META, lessons.MLM, lessons.COMPARE}  # fmt: skip
+    assert [x.id for x in lessons.LESSONS] == ["mapping", "forgetting", "rescue", "meta", "dapt"]
+    for one in lessons.LESSONS:
+        kinds = [s.kind for s in one.steps]
+        assert kinds[0] == "explain" and kinds[-1] == "notice" and "predict" in kinds
+        assert one.run_steps, one.id
+        for step in one.run_steps:
+            configs = lessons.step_configs(one.id, step.id, backbone_run=7)
+            assert set(step.run.charts) <= charts
+            for cfg in configs:
+                assert cfg.data.train.startswith("builtin:"), cfg.name
+                assert cfg.backbone in ("tiny", "tiny-corpus", "minilm-l6", "run:7"), cfg.name
+                assert cfg.name.startswith("lesson-")
+                assert cfg.train.device == "auto"
+
+
+def test_every_lesson_text_exists_in_both_languages():
+    for lang in i18n.LANGUAGES:
+        catalogue = i18n.catalogue(lang)
+        for one in lessons.LESSONS:
+            parts = ["title", "goal", *(s.id for s in one.steps)]
+            parts += [f"{s.run.backbone_from}_name" for s in one.run_steps if s.run.backbone_from]
+            missing = [p for p in parts if lessons.text_key(one.id, p) not in catalogue]
+            assert not missing, (lang, one.id, missing)
+
+
+def test_the_race_is_one_stream_and_the_forgetting_lesson_the_same_stream_paced():
+    race = lessons.step_configs("rescue", "run")
+    assert [c.strategy.method for c in race] == ["naive", "replay", "ewc", "lwf", "mapping"]
+    streams = {c.strategy.tasks.model_dump_json() for c in race}
+    trains = {c.train.model_dump_json() for c in race}
+    assert len(streams) == 1 and len(trains) == 1
+    (paced,) = lessons.step_configs("forgetting", "run")
+    assert paced.strategy.pause_between_tasks and paced.strategy.method == "naive"
+    assert paced.strategy.tasks.model_dump_json() in streams
+    assert lessons.lesson("forgetting").step("run").run.paced
+
+
+def test_groups_and_the_earlier_steps_backbone():
+    group = lessons.new_group("dapt", "compare")
+    assert group.startswith("lesson:dapt:compare:")
+    assert lessons.parse_group(group) == ("dapt", "compare")
+    assert lessons.parse_group("race-x-2026") is None and lessons.parse_group(None) is None
+    with pytest.raises(ValueError, match="run the pretrain step first"):
+        lessons.step_configs("dapt", "compare")
+    with_dapt, without = lessons.step_configs("dapt", "compare", backbone_run=12)
+    assert (with_dapt.backbone, without.backbone) == ("run:12", "tiny-corpus")
+    assert with_dapt.data == without.data and with_dapt.train == without.train
+    with pytest.raises(ValueError, match="no lesson"):
+        lessons.lesson("nope")
+    with pytest.raises(ValueError, match="runs nothing"):
+        lessons.step_configs("meta", "explain")
+
+
+# ---- each lesson's effect, measured --------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_lesson_1_fine_tuning_separates_the_types_and_f1_rises(tmp_path):
+    raw = preset("mapping")
+    raw["data"]["max_train_sentences"] = 200
+    raw["train"].update(epochs=3, batch_size=16, save_checkpoint=False)
+    raw["mapping"].update(probe_sentences=40, max_tokens=400)
+    summary, tracker = run_in_memory(raw, tmp_path)
+    silhouette = summary["mapping"]["silhouette"]
+    print(f"\n[lesson 1] silhouette {silhouette}, test F1 {summary['test_f1']:.3f}")
+    assert silhouette["initial"] < 0.1  # random weights: the types are mixed
+    assert silhouette["final"] > silhouette["initial"] + 0.25
+    assert summary["test_f1"] > 0.05  # from 0: the untrained head predicts no entity
+    losses = tracker.series("train_loss")
+    assert losses[-1] < 0.5 * losses[0]
+
+
+def short_stream(raw: dict[str, Any]) -> dict[str, Any]:
+    raw["strategy"]["tasks"]["max_train_sentences"] = 120
+    raw["strategy"]["forgotten_examples"] = 3
+    raw["train"]["batch_size"] = 16
+    return raw
+
+
+@pytest.mark.slow
+def test_lessons_2_and_3_naive_forgets_and_the_rescues_keep_more(tmp_path):
+    paced = short_stream(preset("forgetting"))  # naive; MemoryTracker lets every task through
+    paced["train"]["save_checkpoint"] = False
+    results = {"naive": run_in_memory(paced, tmp_path / "naive")[0]["continual"]}
+    for index, method in enumerate(lessons.RESCUE_METHODS):
+        if method != "naive":
+            raw = short_stream(preset("rescue", index=index))
+            results[method] = run_in_memory(raw, tmp_path / method)[0]["continual"]
+    naive = results["naive"]
+    # lesson 2: PER is learned, then gone after the LOC task
+    assert naive["matrix"][0][0] > 0.25
+    assert naive["matrix"][1][0] < 0.05 and naive["matrix"][2][0] < 0.05
+    assert naive["bwt"] < -0.15
+    # lesson 3: the methods that show old evidence keep more than naive
+    bwt = {m: round(r["bwt"], 3) for m, r in results.items()}
+    assert bwt["replay"] > bwt["naive"] + 0.1, bwt
+    assert bwt["lwf"] > bwt["naive"] + 0.1, bwt
+    assert bwt["mapping"] > bwt["naive"] + 0.05, bwt
+    assert bwt["ewc"] >= bwt["naive"] - 0.05, bwt  # runs; helps little against "O" labels
+    assert results["replay"]["acc"] > naive["acc"]
+
+
+def meta_preset_on_tiny(method: str) -> dict[str, Any]:
+    index = lessons.META_METHODS.index(method)
+    raw = preset("meta", index=index)
+    raw["backbone"] = "tiny"
+    raw["train"]["lr"] = 3e-3
+    raw["strategy"]["episodes"] = {"train": 60, "test": 12}
+    raw["strategy"]["finetune_steps"] = 5
+    return raw
+
+
+@pytest.mark.slow
+def test_lesson_4_prototypes_beat_fine_tuning_at_one_shot(tmp_path):
+    torch.set_num_threads(1)  # episodes are tiny: one thread is faster on 2 busy cores
+    try:
+        proto = run_in_memory(meta_preset_on_tiny("protonet"), tmp_path / "p")[0]["meta"]
+        base = run_in_memory(meta_preset_on_tiny("finetune-baseline"), tmp_path / "b")[0]["meta"]
+    finally:
+        torch.set_num_threads(2)
+    assert proto["k_shot"] == base["k_shot"] == 1 and proto["episodes"] == base["episodes"]
+    assert proto["f1_mean"] > base["f1_mean"], (proto["f1_mean"], base["f1_mean"])
+
+
+@pytest.mark.slow
+def test_lesson_5_pretraining_lowers_perplexity_and_helps_fine_tuning(tmp_path):
+    pre = preset("dapt", "pretrain")
+    pre["strategy"]["max_documents"] = 700
+    pre["train"]["epochs"] = 3
+    pre["mapping"] = {"enabled": False}
+    summary, tracker = run_in_memory(pre, tmp_path / "pretrain")
+    assert summary["heldout_perplexity"] < 0.5 * summary["initial_heldout_perplexity"]
+    checkpoint = summary["checkpoint"]
+    f1 = {}
+    for index, name in enumerate(("with", "without")):
+        raw = preset("dapt", "compare", index)
+        if raw["backbone"] == lessons.FROM_EARLIER:
+            raw["backbone"] = checkpoint  # what run:<ID> resolves to
+        raw["train"]["save_checkpoint"] = False
+        raw["mapping"] = {"enabled": False}
+        f1[name] = run_in_memory(raw, tmp_path / name)[0]["test_f1"]
+    assert f1["with"] > f1["without"] + 0.03, f1
