@@ -24,7 +24,7 @@ PAGES = [
     st.Page("pages/forgetting.py", title=t("nav.forgetting"), icon="🧠"),
     st.Page("pages/meta.py", title=t("nav.meta"), icon="🎯"),
     st.Page("pages/compare.py", title=t("nav.compare"), icon="⚖️"),
-    st.Page("pages/embeddings.py", title="Embeddings", icon="🗺️"),
+    st.Page("pages/embeddings.py", title=t("nav.embeddings"), icon="🗺️"),
     st.Page("pages/playground.py", title=t("nav.playground"), icon="🔍"),
     st.Page("pages/lessons.py", title=t("nav.lessons"), icon="🎓"),
 ]

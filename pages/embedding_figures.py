@@ -15,6 +15,8 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
+from pages.i18n import t
+
 COLOUR_BY = ("gold type", "correctness", "predicted type")
 O_COLOUR = "#c8c8c8"
 CORRECTNESS_COLOURS = {"correct": "#2ca02c", "wrong": "#d62728"}
@@ -52,7 +54,7 @@ def hover_texts(probe: dict[str, Any]) -> list[str]:
         lo, hi = max(0, w - CONTEXT_WORDS), min(len(words), w + CONTEXT_WORDS + 1)
         words[w] = f"<b>{words[w]}</b>"
         text = ("… " if lo else "") + " ".join(words[lo:hi]) + (" …" if hi < len(words) else "")
-        out.append(f"{text}<br>gold: {gold}")
+        out.append(text + "<br>" + t("embeddings.hover_gold", gold=gold))
     return out
 
 
@@ -92,20 +94,24 @@ def stage_traces(
     traces = []
     for name, colour in colours.items():
         idx = [i for i in keep if cats[i] == name]
-        text = [hover[i] + (f"<br>predicted: {pred[i]}" if pred else "") for i in idx]
+        text = [hover[i] + predicted_text(pred, i) for i in idx]
         traces.append(
             go.Scatter(
                 x=[xs[i] for i in idx],
                 y=[ys[i] for i in idx],
                 ids=[str(i) for i in idx],
                 mode="markers",
-                name=name,
+                name=t(f"embeddings.{name}") if colour_by == "correctness" else name,
                 text=text,
                 hovertemplate="%{text}<extra>%{fullData.name}</extra>",
                 marker={"color": colour, "size": 6, "opacity": 0.45 if name == "O" else 0.85},
             )
         )
     return traces
+
+
+def predicted_text(pred: list[str] | None, i: int) -> str:
+    return "<br>" + t("embeddings.hover_predicted", pred=pred[i]) if pred else ""
 
 
 def axis_ranges(view: MappingView) -> tuple[list[float], list[float]]:
@@ -126,7 +132,7 @@ def scatter_figure(view: MappingView, stage: str, colour_by: str, show_o: bool) 
         xaxis={"range": x_range, "zeroline": False, "title": None},
         yaxis={"range": y_range, "zeroline": False, "title": None},
         legend={"itemsizing": "constant"},
-        title=f"stage: {stage}",
+        title=t("embeddings.stage_title", stage=stage),
     )
     return figure
 
@@ -150,9 +156,9 @@ def animated_figure(view: MappingView, colour_by: str, show_o: bool) -> go.Figur
                 "y": -0.05,
                 "xanchor": "left",
                 "buttons": [
-                    {"label": "▶ Play", "method": "animate", "args": [None, step]},
+                    {"label": t("embeddings.play"), "method": "animate", "args": [None, step]},
                     {
-                        "label": "⏸ Pause",
+                        "label": t("embeddings.pause"),
                         "method": "animate",
                         "args": [[None], {"frame": {"duration": 0}, "mode": "immediate"}],
                     },
@@ -164,7 +170,7 @@ def animated_figure(view: MappingView, colour_by: str, show_o: bool) -> go.Figur
                 "x": 0.15,
                 "len": 0.85,
                 "y": -0.02,
-                "currentvalue": {"prefix": "stage: "},
+                "currentvalue": {"prefix": t("embeddings.stage_prefix")},
                 "steps": [
                     {"label": s, "method": "animate", "args": [[s], step]} for s in view.stages
                 ],
@@ -210,15 +216,17 @@ def silhouette_figure(stats: dict[str, Any]) -> go.Figure:
     stages = stats["stages"]
     figure = go.Figure()
     series = (
-        ("silhouette", "all types (with O)"),
-        ("silhouette_entities", "entity types only"),
-        ("type_accuracy", "type accuracy"),
+        ("silhouette", "series_silhouette"),
+        ("silhouette_entities", "series_silhouette_entities"),
+        ("type_accuracy", "series_type_accuracy"),
     )
-    for key, name in series:
+    for key, label in series:
         values = [(stats.get(key) or {}).get(s) for s in stages]
         if any(v is not None for v in values):
-            figure.add_scatter(x=stages, y=values, mode="lines+markers", name=name)
-    return compact(figure, "Separation by gold type", 260, legend={"orientation": "h"})
+            figure.add_scatter(
+                x=stages, y=values, mode="lines+markers", name=t(f"embeddings.{label}")
+            )
+    return compact(figure, t("embeddings.silhouette_title"), 260, legend={"orientation": "h"})
 
 
 def cka_figure(stats: dict[str, Any]) -> go.Figure:
@@ -227,10 +235,11 @@ def cka_figure(stats: dict[str, Any]) -> go.Figure:
         go.Heatmap(
             z=stats["cka"], x=stages, y=stages, zmin=0, zmax=1, colorscale="Viridis",
             text=stats["cka"], texttemplate="%{text:.2f}",
-            hovertemplate="%{y} vs %{x}: CKA %{z:.3f}<extra></extra>",
+            hovertemplate=t("embeddings.cka_hover", row="%{y}", col="%{x}", value="%{z:.3f}")
+            + "<extra></extra>",
         )
     )  # fmt: skip
-    return compact(figure, "Linear CKA between stages", 260, yaxis_autorange="reversed")
+    return compact(figure, t("embeddings.cka_title"), 260, yaxis_autorange="reversed")
 
 
 def shift_figure(stats: dict[str, Any], key: str = "centroid_shift_from_first") -> go.Figure:
@@ -242,10 +251,11 @@ def shift_figure(stats: dict[str, Any], key: str = "centroid_shift_from_first") 
     figure = go.Figure(
         go.Heatmap(
             z=z, x=types, y=stages, colorscale="Reds", zmin=0,
-            hovertemplate="%{x} at %{y}: moved %{z:.3f}<extra></extra>",
+            hovertemplate=t("embeddings.shift_hover", type="%{x}", stage="%{y}", value="%{z:.3f}")
+            + "<extra></extra>",
         )
     )  # fmt: skip
-    title = "Centroid shift (cosine distance)"
+    title = t("embeddings.shift_title")
     return compact(figure, title, 120 + 30 * len(stages), yaxis_autorange="reversed")
 
 

@@ -29,11 +29,15 @@ from pages.embedding_figures import (
     shift_figure,
     silhouette_figure,
 )
+from pages.i18n import t
 from storage import continual as continual_store
 from storage import queries
 
-NO_ARROWS = "no arrows"
+NO_ARROWS = "no arrows"  # option values; labels come from the catalogue
 ALL_TYPES = "every type"
+COLOUR_KEYS = dict(
+    zip(COLOUR_BY, ("colour_gold", "colour_correctness", "colour_predicted"), strict=True)
+)
 
 
 def load_view(session: Any, run_id: int) -> MappingView | None:
@@ -57,7 +61,7 @@ def pick_run(runs: list[queries.RunRow]) -> int:
     wanted = ui.query_int("run")
     labels = {r.id: ui.run_label(r) for r in runs}
     chosen = st.selectbox(
-        "Run",
+        t("embeddings.run"),
         ids,
         index=ids.index(wanted) if wanted in ids else 0,
         format_func=labels.__getitem__,
@@ -71,14 +75,23 @@ def pick_run(runs: list[queries.RunRow]) -> int:
 def scatter_controls(view: MappingView) -> dict[str, Any]:
     a, b, c = st.columns([2, 1, 1])
     options = COLOUR_BY if view.has_predictions else COLOUR_BY[:1]
-    colour_by = a.radio("Colour by", options, horizontal=True, key="emb_colour")
-    show_o = b.toggle("Show O tokens", value=True, key="emb_show_o")
+    colour_by = a.radio(
+        t("embeddings.colour_by"),
+        options,
+        horizontal=True,
+        key="emb_colour",
+        format_func=ui.label_lookup(options, lambda o: t(f"embeddings.{COLOUR_KEYS[o]}")),
+    )
+    show_o = b.toggle(t("embeddings.show_o"), value=True, key="emb_show_o")
     animate = c.toggle(
-        "Animate", value=False, key="emb_animate", help="All stages as frames: press Play"
+        t("embeddings.animate"),
+        value=False,
+        key="emb_animate",
+        help=t("embeddings.animate_help"),
     )
     stage = view.stages[-1]
     if not animate and len(view.stages) > 1:
-        stage = st.select_slider("Stage", view.stages, value=stage, key="emb_stage")
+        stage = st.select_slider(t("embeddings.stage"), view.stages, value=stage, key="emb_stage")
     return {"colour_by": colour_by, "show_o": show_o, "animate": animate, "stage": stage}
 
 
@@ -87,12 +100,21 @@ def arrow_controls(view: MappingView) -> dict[str, Any] | None:
     if len(view.stages) < 2:
         return None
     a, b = st.columns(2)
-    which = a.selectbox("Arrows for", [NO_ARROWS, ALL_TYPES, *view.types], key="emb_arrow_type")
-    token = b.text_input("…or a token", key="emb_search", placeholder="e.g. Paris")
+    options = [NO_ARROWS, ALL_TYPES, *view.types]
+    names = {NO_ARROWS: t("embeddings.no_arrows"), ALL_TYPES: t("embeddings.all_types")}
+    which = a.selectbox(
+        t("embeddings.arrows_for"),
+        options,
+        key="emb_arrow_type",
+        format_func=ui.label_lookup(options, lambda o: names.get(o, o)),
+    )
+    token = b.text_input(
+        t("embeddings.token"), key="emb_search", placeholder=t("embeddings.token_placeholder")
+    )
     if which == NO_ARROWS and not token.strip():
         return None
     start, end = st.select_slider(
-        "From stage -> to stage",
+        t("embeddings.arrow_stages"),
         view.stages,
         value=(view.stages[0], view.stages[-1]),
         key="emb_arrow_stages",
@@ -113,60 +135,61 @@ def scatter_section(view: MappingView) -> None:
         found = matching_tokens(view, arrows["token"])
         add_token_arrows(figure, view, arrows["start"], arrows["end"], found)
         if arrows["token"].strip():
-            st.caption(f"{len(found)} occurrence(s) of {ui.escape_text(arrows['token'])!s}.")
+            token = ui.escape_text(arrows["token"])
+            st.caption(t("embeddings.occurrences", count=len(found), token=token))
     st.plotly_chart(figure, key="emb_scatter")
+    probe = view.probe
     st.caption(
-        f"{len(view.probe['gold'])} probe tokens · layer {view.probe.get('layer', -1)} · "
-        f"projection {view.probe.get('projection', 'pca')}, one fit over all stages"
+        t(
+            "embeddings.probe_caption",
+            count=len(probe["gold"]),
+            layer=probe.get("layer", -1),
+            projection=probe.get("projection", "pca"),
+        )
     )
 
 
 def stats_section(view: MappingView) -> None:
     stats = view.stats
-    st.subheader("How the mapping changed")
+    st.subheader(t("embeddings.stats_title"))
     if stats.get("silhouette"):
         st.plotly_chart(silhouette_figure(stats), key="emb_silhouette")
     if stats.get("cka") and len(stats["stages"]) > 1:
         st.plotly_chart(cka_figure(stats), key="emb_cka")
     if stats.get("centroid_shift_from_first"):
         st.plotly_chart(shift_figure(stats), key="emb_shift")
-        st.caption(
-            "0: the type's centroid points the same way as at the first stage; 1: at right angles."
-        )
+        st.caption(t("embeddings.shift_caption"))
 
 
 def prototype_section(run_id: int) -> None:
     """A meta run's prototypes (engine.strategies.meta logs them as `prototype_map`)."""
     found = ui.read(continual_store.records, run_id, kind="prototype_map")
     if found:
-        with st.expander(f"Prototype map ({len(found)} record(s) of this meta run)"):
+        with st.expander(t("embeddings.prototypes", count=len(found))):
             st.json(found[-1].payload, expanded=False)
 
 
 def main() -> None:
-    st.title("Embeddings")
-    st.caption(
-        "Every stage of a run changes one mapping from tokens to vectors. Here are the probe "
-        "tokens before training, after it and after every continual task, in one projection."
-    )
+    st.title(t("embeddings.title"))
+    st.caption(t("embeddings.intro"))
     runs = mapped_runs()
     if not runs:
-        st.info("No run has captured an embedding mapping yet (config section `mapping`).")
-        st.page_link("pages/train.py", label="Start a run on the Train page", icon="🚀")
+        st.info(t("embeddings.no_runs"))
+        st.page_link("pages/train.py", label=t("embeddings.train_link"), icon="🚀")
         return
     run_id = pick_run(runs)
     view = ui.read(load_view, run_id)
     if view is None:
-        st.warning(f"Run {run_id} stored no embedding points.")
+        st.warning(t("embeddings.no_points", run_id=run_id))
         return
     left, right = st.columns([3, 2])
-    with left, ui.friendly("draw the token map"):
+    with left, ui.friendly(t("embeddings.err_scatter")):
         scatter_section(view)
-    with right, ui.friendly("draw the mapping statistics"):
+    with right, ui.friendly(t("embeddings.err_stats")):
         stats_section(view)
-    with ui.friendly("show the prototypes"):
+    with ui.friendly(t("embeddings.err_prototypes")):
         prototype_section(run_id)
 
 
-with ui.friendly("show the embeddings"):
+with ui.friendly(t("embeddings.err_page")):
     main()

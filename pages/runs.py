@@ -137,7 +137,10 @@ def run_page(run_id: int) -> None:
     lineage(detail)
     if detail.summary.get("mapping"):
         st.page_link(
-            "pages/embeddings.py", label="Embeddings", icon="🗺️", query_params={"run": str(run_id)}
+            "pages/embeddings.py",
+            label=t("nav.embeddings"),
+            icon="🗺️",
+            query_params={"run": str(run_id)},
         )
     with ui.friendly(t("errors.per_type")):
         per_type_section(run_id)

@@ -37,6 +37,7 @@ CONVERTED = (
     "pages/compare.py",
     "pages/lessons.py",
     "pages/meta.py",
+    "pages/embeddings.py",
 )
 # Config sections whose every field must have a Chinese label and help.
 FULLY_TRANSLATED = ("run", "data", "train", "task_stream", "finetune", "continual")
