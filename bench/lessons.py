@@ -116,7 +116,16 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--only", default="", help="comma-separated lesson ids (default: all)")
     p.add_argument("--in-process", action="store_true", help="no background workers")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="torch threads per run (OMP_NUM_THREADS); on a loaded machine 1 avoids threads "
+        "spinning on each other, so CPU seconds then estimate an idle single core",
+    )
     args = p.parse_args()
+    if args.threads:
+        os.environ["OMP_NUM_THREADS"] = str(args.threads)  # the workers inherit it
     os.environ.setdefault("LAB_HOME", tempfile.mkdtemp(prefix="lessons-bench-"))
     os.environ["LAB_MAX_JOBS"] = "1"
     wanted = [x for x in args.only.split(",") if x] or [x.id for x in lessons.LESSONS]

@@ -100,9 +100,9 @@ def continual_preset(name: str, method: str, *, paced: bool = False) -> dict[str
             "tasks": {
                 "by": "types",
                 "order": [["PER"], ["LOC"], ["ORG"]],
-                "max_train_sentences": 200,
+                "max_train_sentences": 300,
             },
-            "memory_size": 100,
+            "memory_size": 150,
             "ewc_lambda": 1.0e3,  # 1e4 freezes this small model: it learns no new type
             "ewc_fisher_batches": 10,
             "dev_per_task": False,
@@ -110,7 +110,7 @@ def continual_preset(name: str, method: str, *, paced: bool = False) -> dict[str
             "task_checkpoints": paced,
             "pause_between_tasks": paced,
         },
-        "train": TINY_TRAIN | {"epochs": 3, "save_checkpoint": paced},
+        "train": TINY_TRAIN | {"epochs": 4, "save_checkpoint": paced},
         "mapping": PROBE if paced else {"enabled": False},
     }
 
@@ -126,7 +126,7 @@ def meta_preset(method: str) -> dict[str, Any]:
             "method": method,
             "n_way": 5,
             "k_shot": 1,
-            "episodes": {"train": 60, "test": 30},
+            "episodes": {"train": 240, "test": 20},  # the same 20 test episodes for both
             "finetune_steps": 10,
             "examples": 3,
         },
@@ -163,7 +163,7 @@ LESSONS: tuple[Lesson, ...] = (
                 "run",
                 "run",
                 RunStep(
-                    (finetune_preset("lesson-mapping", SMALL, 400, 4),),
+                    (finetune_preset("lesson-mapping", SMALL, 600, 5),),
                     (EMBEDDINGS, PER_TYPE, CURVES),
                 ),
             ),

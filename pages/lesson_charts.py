@@ -147,6 +147,10 @@ def task_names(run: queries.RunRow, count: int) -> list[str]:
     return [names[j] if j < len(names) and names[j] else f"task {j + 1}" for j in range(count)]
 
 
+def curve_title(key: str) -> str:
+    return t("lessons.chart.perplexity") if key == "heldout_perplexity" else ui.curve_title(key)
+
+
 def draw_embeddings(run: queries.RunRow) -> None:
     view = ui.read(mapping_view, run.id)
     if view is None:
@@ -164,7 +168,7 @@ def draw_embeddings(run: queries.RunRow) -> None:
 
 
 def draw_curves(run: queries.RunRow, keys: tuple[str, ...]) -> None:
-    series = {ui.curve_title(k): ui.read(queries.metric_series, run.id, k) for k in keys}
+    series = {curve_title(k): ui.read(queries.metric_series, run.id, k) for k in keys}
     if not any(series.values()):
         st.caption(t("lessons.chart.no_points"))
         return

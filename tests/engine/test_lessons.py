@@ -19,6 +19,16 @@ from engine.tracker import MemoryTracker
 from pages import i18n
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """These models are small: on a busy 2-core machine two torch threads spin on each other
+    and run several times slower than one."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def preset(lesson_id: str, step_id: str = "run", index: int = 0) -> dict[str, Any]:
     run = lessons.lesson(lesson_id).step(step_id).run
     assert run is not None
@@ -152,12 +162,8 @@ def meta_preset_on_tiny(method: str) -> dict[str, Any]:
 
 @pytest.mark.slow
 def test_lesson_4_prototypes_beat_fine_tuning_at_one_shot(tmp_path):
-    torch.set_num_threads(1)  # episodes are tiny: one thread is faster on 2 busy cores
-    try:
-        proto = run_in_memory(meta_preset_on_tiny("protonet"), tmp_path / "p")[0]["meta"]
-        base = run_in_memory(meta_preset_on_tiny("finetune-baseline"), tmp_path / "b")[0]["meta"]
-    finally:
-        torch.set_num_threads(2)
+    proto = run_in_memory(meta_preset_on_tiny("protonet"), tmp_path / "p")[0]["meta"]
+    base = run_in_memory(meta_preset_on_tiny("finetune-baseline"), tmp_path / "b")[0]["meta"]
     assert proto["k_shot"] == base["k_shot"] == 1 and proto["episodes"] == base["episodes"]
     assert proto["f1_mean"] > base["f1_mean"], (proto["f1_mean"], base["f1_mean"])
 

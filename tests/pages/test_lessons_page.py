@@ -201,3 +201,38 @@ def test_dapt_comparison_starts_from_the_pretraining_run(fake_jobs):
     assert not at.exception, [e.value for e in at.exception]
     assert [c.backbone for c in fake_jobs.submitted] == [f"run:{pre}", "tiny-corpus"]
     assert [c.data.max_train_sentences for c in fake_jobs.submitted] == [200, 200]
+
+
+def test_the_lesson_figures_show_the_stored_numbers():
+    from types import SimpleNamespace
+
+    from pages import lesson_charts
+
+    matrix = continual_store.ScoreMatrix(
+        "f1", [0.0, 0.0, 0.0], [[0.52, 0.0, 0.0], [0.0, 0.31, 0.0], [None, None, None]]
+    )
+    curves = lesson_charts.forgetting_figure(matrix, ["PER", "LOC", "ORG"])
+    assert [trace.name for trace in curves.data] == ["PER", "LOC", "ORG"]
+    assert list(curves.data[0].x) == ["after task 1", "after task 2"]  # task 3 not yet scored
+    assert list(curves.data[0].y) == [0.52, 0.0] and list(curves.data[1].y) == [None, 0.31]
+    heat = lesson_charts.matrix_figure(matrix, ["PER", "LOC", "ORG"])
+    assert list(heat.data[0].y) == [
+        "before any task",
+        "after task 1",
+        "after task 2",
+        "after task 3",
+    ]
+    runs = [
+        SimpleNamespace(
+            id=3, method="protonet", summary={"meta": {"f1_mean": 0.26, "f1_ci95": 0.07}}
+        ),
+        SimpleNamespace(id=4, method="finetune-baseline", summary={"meta": {"f1_mean": 0.19}}),
+    ]
+    bars = lesson_charts.meta_figure(runs).data[0]
+    assert list(bars.x) == ["#3 protonet", "#4 finetune-baseline"]
+    assert list(bars.y) == [0.26, 0.19] and list(bars.error_y.array) == [0.07, 0]
+    race = [
+        SimpleNamespace(id=5, method="replay", summary={"continual": {"acc": 0.2, "bwt": -0.1}})
+    ]
+    (bar,) = lesson_charts.race_figure(race).data
+    assert list(bar.y) == [0.2, -0.1, None]
