@@ -102,57 +102,50 @@ def test_groups_and_the_earlier_steps_backbone():
 
 
 # ---- each lesson's effect, measured --------------------------------------------------------
+# The presets themselves (tiny-corpus / tiny, seconds each with one thread), except lesson 4:
+# its preset meta-learns on MiniLM, so the test runs a shortened copy on `tiny`.
 
 
-@pytest.mark.slow
-def test_lesson_1_fine_tuning_separates_the_types_and_f1_rises(tmp_path):
-    raw = preset("mapping")
-    raw["data"]["max_train_sentences"] = 200
-    raw["train"].update(epochs=3, batch_size=16, save_checkpoint=False)
-    raw["mapping"].update(probe_sentences=40, max_tokens=400)
-    summary, tracker = run_in_memory(raw, tmp_path)
-    silhouette = summary["mapping"]["silhouette"]
-    print(f"\n[lesson 1] silhouette {silhouette}, test F1 {summary['test_f1']:.3f}")
-    assert silhouette["initial"] < 0.1  # random weights: the types are mixed
-    assert silhouette["final"] > silhouette["initial"] + 0.25
-    assert summary["test_f1"] > 0.05  # from 0: the untrained head predicts no entity
-    losses = tracker.series("train_loss")
-    assert losses[-1] < 0.5 * losses[0]
-
-
-def short_stream(raw: dict[str, Any]) -> dict[str, Any]:
-    raw["strategy"]["tasks"]["max_train_sentences"] = 120
-    raw["strategy"]["forgotten_examples"] = 3
-    raw["train"]["batch_size"] = 16
+def no_checkpoint(raw: dict[str, Any]) -> dict[str, Any]:
+    raw["train"]["save_checkpoint"] = False
     return raw
 
 
 @pytest.mark.slow
+def test_lesson_1_fine_tuning_separates_the_types_and_f1_rises(tmp_path):
+    summary, tracker = run_in_memory(no_checkpoint(preset("mapping")), tmp_path)
+    silhouette = summary["mapping"]["silhouette"]
+    assert silhouette["initial"] < 0.1  # random weights: the types are mixed
+    assert silhouette["final"] > silhouette["initial"] + 0.3
+    assert summary["test_f1"] > 0.35  # from 0: the untrained head predicts no entity
+    losses = tracker.series("train_loss")
+    assert losses[-1] < 0.5 * losses[0]
+
+
+@pytest.mark.slow
 def test_lessons_2_and_3_naive_forgets_and_the_rescues_keep_more(tmp_path):
-    paced = short_stream(preset("forgetting"))  # naive; MemoryTracker lets every task through
-    paced["train"]["save_checkpoint"] = False
+    paced = no_checkpoint(preset("forgetting"))  # naive; a MemoryTracker lets every task go
     results = {"naive": run_in_memory(paced, tmp_path / "naive")[0]["continual"]}
     for index, method in enumerate(lessons.RESCUE_METHODS):
-        if method != "naive":
-            raw = short_stream(preset("rescue", index=index))
+        if method != "naive":  # the race's naive is lesson 2's run without the pauses
+            raw = preset("rescue", index=index)
             results[method] = run_in_memory(raw, tmp_path / method)[0]["continual"]
     naive = results["naive"]
-    # lesson 2: PER is learned, then gone after the LOC task
-    assert naive["matrix"][0][0] > 0.25
+    # lesson 2: PER is learned, then gone as soon as the LOC task labels people O
+    assert naive["matrix"][0][0] > 0.3
     assert naive["matrix"][1][0] < 0.05 and naive["matrix"][2][0] < 0.05
-    assert naive["bwt"] < -0.15
-    # lesson 3: the methods that show old evidence keep more than naive
+    assert naive["bwt"] < -0.25
+    # lesson 3: the methods that show the model old evidence keep much more than naive
     bwt = {m: round(r["bwt"], 3) for m, r in results.items()}
-    assert bwt["replay"] > bwt["naive"] + 0.1, bwt
-    assert bwt["lwf"] > bwt["naive"] + 0.1, bwt
-    assert bwt["mapping"] > bwt["naive"] + 0.05, bwt
-    assert bwt["ewc"] >= bwt["naive"] - 0.05, bwt  # runs; helps little against "O" labels
-    assert results["replay"]["acc"] > naive["acc"]
+    for method in ("replay", "lwf", "mapping"):
+        assert bwt[method] > bwt["naive"] + 0.12, bwt
+        assert results[method]["acc"] > naive["acc"] + 0.08, method
+        assert results[method]["matrix"][2][0] > 0.1, method  # PER survives
+    assert abs(bwt["ewc"] - bwt["naive"]) < 0.12, bwt  # helps little against "O" labels
 
 
 def meta_preset_on_tiny(method: str) -> dict[str, Any]:
-    index = lessons.META_METHODS.index(method)
-    raw = preset("meta", index=index)
+    raw = preset("meta", index=lessons.META_METHODS.index(method))
     raw["backbone"] = "tiny"
     raw["train"]["lr"] = 3e-3
     raw["strategy"]["episodes"] = {"train": 60, "test": 12}
@@ -165,24 +158,22 @@ def test_lesson_4_prototypes_beat_fine_tuning_at_one_shot(tmp_path):
     proto = run_in_memory(meta_preset_on_tiny("protonet"), tmp_path / "p")[0]["meta"]
     base = run_in_memory(meta_preset_on_tiny("finetune-baseline"), tmp_path / "b")[0]["meta"]
     assert proto["k_shot"] == base["k_shot"] == 1 and proto["episodes"] == base["episodes"]
+    assert proto["test_types"] == base["test_types"]
     assert proto["f1_mean"] > base["f1_mean"], (proto["f1_mean"], base["f1_mean"])
 
 
 @pytest.mark.slow
 def test_lesson_5_pretraining_lowers_perplexity_and_helps_fine_tuning(tmp_path):
     pre = preset("dapt", "pretrain")
-    pre["strategy"]["max_documents"] = 700
-    pre["train"]["epochs"] = 3
     pre["mapping"] = {"enabled": False}
     summary, tracker = run_in_memory(pre, tmp_path / "pretrain")
-    assert summary["heldout_perplexity"] < 0.5 * summary["initial_heldout_perplexity"]
-    checkpoint = summary["checkpoint"]
+    assert summary["heldout_perplexity"] < 0.2 * summary["initial_heldout_perplexity"]
+    losses = tracker.series("train_loss")
+    assert losses[-1] < losses[0] - 1.0  # nats per masked token
     f1 = {}
     for index, name in enumerate(("with", "without")):
-        raw = preset("dapt", "compare", index)
+        raw = no_checkpoint(preset("dapt", "compare", index))
         if raw["backbone"] == lessons.FROM_EARLIER:
-            raw["backbone"] = checkpoint  # what run:<ID> resolves to
-        raw["train"]["save_checkpoint"] = False
-        raw["mapping"] = {"enabled": False}
+            raw["backbone"] = summary["checkpoint"]  # what run:<ID> resolves to
         f1[name] = run_in_memory(raw, tmp_path / name)[0]["test_f1"]
     assert f1["with"] > f1["without"] + 0.03, f1
