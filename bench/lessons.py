@@ -5,7 +5,9 @@ preset under one group, one background job at a time (LAB_MAX_JOBS=1, as on a CP
 the seconds include each worker's start (Python + torch import) and the wait between the runs
 of a race. A paced run (lesson 2) is allowed every task up front. `--in-process` runs the
 presets in this process instead (no worker start). Prints a Markdown table: lesson, step,
-backbone, wall seconds, and the effect the lesson claims, measured.
+backbone, wall seconds, the load average when the step started, and the effect the lesson
+claims, measured. On a shared, busy machine pass `--threads 1`: two torch threads on two busy
+cores spin on each other and run these small models several times slower than one.
 
     LAB_HOME=/tmp/lessons nice -n 10 .venv/bin/python bench/lessons.py [--only mapping,dapt]
 """
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -33,13 +34,6 @@ def summaries(run_ids: list[int]) -> list[tuple[str, str, dict[str, Any]]]:
     with read_session() as s:
         rows = [queries.get_run(s, run_id) for run_id in run_ids]
     return [(r.name, str(r.status), r.summary) for r in rows if r is not None]
-
-
-def cpu_seconds() -> float:
-    """CPU time of this process and its reaped children (the workers), user + system."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def fmt(value: Any) -> str:
@@ -138,25 +132,23 @@ def main() -> None:
             backbone_run = earlier.get(step.run.backbone_from or "")
             configs = lessons.step_configs(lesson_id, step.id, backbone_run)
             group = lessons.new_group(lesson_id, step.id)
-            started, cpu_started, load = time.perf_counter(), cpu_seconds(), os.getloadavg()[0]
+            started, load = time.perf_counter(), os.getloadavg()[0]
             if args.in_process:
                 ids = run_step_in_process(configs, group)
             else:
                 ids = run_step_in_jobs(configs, group, step.run.paced)
             wall = time.perf_counter() - started
-            cpu = cpu_seconds() - cpu_started
             earlier[step.id] = ids[0]
             runs = summaries(ids)
             backbones = sorted({c.backbone.split(":")[0] for c in configs})
             measured = effect(lesson_id, step.id, runs)
-            rows.append((lesson_id, step.id, "/".join(backbones), wall, cpu, load, measured))
-            print(f"{lesson_id} {step.id}: {wall:.1f} s wall, {cpu:.0f} s CPU, load {load:.1f}"
-                  f"  {measured}", file=sys.stderr, flush=True)  # fmt: skip
-    print("| lesson | step | backbone | wall s | CPU s | load at start | effect measured |")
-    print("|---|---|---|---|---|---|---|")
-    for lesson_id, step_id, backbone, wall, cpu, load, measured in rows:
-        print(f"| {lesson_id} | {step_id} | {backbone} | {wall:.0f} | {cpu:.0f} | {load:.1f} "
-              f"| {measured} |")  # fmt: skip
+            rows.append((lesson_id, step.id, "/".join(backbones), wall, load, measured))
+            print(f"{lesson_id} {step.id}: {wall:.1f} s (load {load:.1f})  {measured}",
+                  file=sys.stderr, flush=True)  # fmt: skip
+    print("| lesson | step | backbone | wall s | load at start | effect measured |")
+    print("|---|---|---|---|---|---|")
+    for lesson_id, step_id, backbone, wall, load, measured in rows:
+        print(f"| {lesson_id} | {step_id} | {backbone} | {wall:.0f} | {load:.1f} | {measured} |")
 
 
 if __name__ == "__main__":

@@ -126,7 +126,7 @@ def meta_preset(method: str) -> dict[str, Any]:
             "method": method,
             "n_way": 5,
             "k_shot": 1,
-            "episodes": {"train": 240, "test": 20},  # the same 20 test episodes for both
+            "episodes": {"train": 200, "test": 20},  # the same 20 test episodes for both
             "finetune_steps": 10,
             "examples": 3,
         },

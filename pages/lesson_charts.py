@@ -54,13 +54,17 @@ def per_type_figure(per_runs: dict[str, dict[str, dict[str, Any]]], title: str) 
     return figure
 
 
-def matrix_figure(matrix: continual_store.ScoreMatrix, tasks: list[str]) -> go.Figure:
-    """The R matrix: rows before any task and after each task, columns each task's test data."""
+def matrix_figure(
+    matrix: continual_store.ScoreMatrix, tasks: list[str], short: bool = False
+) -> go.Figure:
+    """The R matrix: rows before any task and after each task, columns each task's test data
+    (`short`: rows "b", "1", ... for the small matrices of a race)."""
     rows = [list(matrix.baseline), *(list(r) for r in matrix.values)]
-    stages = [
-        t("lessons.chart.before"),
-        *(t("lessons.chart.after", n=i + 1) for i in range(len(rows) - 1)),
-    ]
+    if short:
+        stages = ["b", *(str(i + 1) for i in range(len(rows) - 1))]
+    else:
+        after = [t("lessons.chart.after", n=i + 1) for i in range(len(rows) - 1)]
+        stages = [t("lessons.chart.before"), *after]
     text = [["" if v is None else f"{v:.2f}" for v in row] for row in rows]
     figure = go.Figure(
         go.Heatmap(
@@ -207,12 +211,13 @@ def draw(chart: str, group: LessonGroup) -> None:
         draw_matrix(runs[0])
     elif chart == lessons.RACE:
         st.plotly_chart(race_figure(runs), key=f"lesson_race_{group.newest_id}")
+        st.caption(t("lessons.chart.race_axes"))
         cols = st.columns(len(runs))
         for col, run in zip(cols, runs, strict=True):
             matrix = ui.read(continual_store.score_matrix, run.id, "f1")
             if matrix is not None:
-                small = matrix_figure(matrix, [f"t{j + 1}" for j in range(matrix.tasks)])
-                small.update_layout(title=run.method, height=280, showlegend=False)
+                small = matrix_figure(matrix, [f"t{j + 1}" for j in range(matrix.tasks)], True)
+                small.update_layout(title=run.method, height=260, showlegend=False)
                 small.update_traces(showscale=False)
                 col.plotly_chart(small, key=f"lesson_race_matrix_{run.id}")
     elif chart == lessons.META:
