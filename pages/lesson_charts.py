@@ -22,6 +22,7 @@ from storage import queries
 
 MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 RACE_METRICS = ("acc", "bwt", "forgetting")
+RACE_COLUMNS = 3  # small matrices per row
 
 
 def method_label(run: queries.RunRow) -> str:
@@ -74,7 +75,8 @@ def matrix_figure(
     )  # fmt: skip
     figure.update_layout(
         title=t("lessons.chart.matrix"),
-        yaxis_autorange="reversed",
+        yaxis={"autorange": "reversed", "type": "category"},
+        xaxis={"type": "category"},
         height=160 + 45 * len(stages),
         margin=MARGIN,
     )
@@ -212,18 +214,20 @@ def draw(chart: str, group: LessonGroup) -> None:
     elif chart == lessons.RACE:
         st.plotly_chart(race_figure(runs), key=f"lesson_race_{group.newest_id}")
         st.caption(t("lessons.chart.race_axes"))
-        cols = st.columns(len(runs))
-        for col, run in zip(cols, runs, strict=True):
-            matrix = ui.read(continual_store.score_matrix, run.id, "f1")
-            if matrix is not None:
-                small = matrix_figure(matrix, [f"t{j + 1}" for j in range(matrix.tasks)], True)
-                small.update_layout(title=run.method, height=260, showlegend=False)
-                small.update_traces(showscale=False)
-                col.plotly_chart(small, key=f"lesson_race_matrix_{run.id}")
+        for start in range(0, len(runs), RACE_COLUMNS):
+            cols = st.columns(RACE_COLUMNS)
+            for col, run in zip(cols, runs[start : start + RACE_COLUMNS], strict=False):
+                matrix = ui.read(continual_store.score_matrix, run.id, "f1")
+                if matrix is not None:
+                    tasks = [f"t{j + 1}" for j in range(matrix.tasks)]
+                    small = matrix_figure(matrix, tasks, short=True)
+                    small.update_layout(title=run.method, height=260, showlegend=False)
+                    small.update_traces(showscale=False)
+                    col.plotly_chart(small, key=f"lesson_race_matrix_{run.id}")
     elif chart == lessons.META:
         st.plotly_chart(meta_figure(runs), key=f"lesson_meta_{group.newest_id}")
     elif chart == lessons.COMPARE:
-        per_runs = {method_label(r) + f" {r.name}": final_per_type(r.id) for r in runs}
+        per_runs = {f"#{r.id} {r.name}": final_per_type(r.id) for r in runs}
         figure = per_type_figure(per_runs, t("lessons.chart.compare"))
         st.plotly_chart(figure, key=f"lesson_compare_{group.newest_id}")
         for col, run in zip(st.columns(len(runs)), runs, strict=True):

@@ -3,15 +3,19 @@
 Not a page (app.py does not register it). Every press of Run submits the step's presets under
 one fresh group_name `lesson:<lesson>:<step>:<time>` (engine.lessons.new_group), so a lesson
 run is kept like any other and the page finds the latest one again: opening a lesson shows the
-last result at once, and "Run again" just makes a newer group.
+last result at once, and "Run again" just makes a newer group. `pace_control` draws the Next
+task / Stop buttons of a paced continual run (engine.task_gate).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import streamlit as st
+
 from engine import jobs
 from pages import ui
+from pages.i18n import t
 from storage import queries
 from storage.models import RunStatus
 
@@ -91,6 +95,29 @@ def start(lesson_id: str, step_id: str, backbone: int | None = None) -> str:
     for cfg in configs:
         jobs.submit(cfg, group_name=group)
     return group
+
+
+def pace_control(run: queries.RunRow) -> None:
+    """A paced run (pause_between_tasks): which task it waits for, and the Next task / Stop
+    buttons. Any page showing a continual run can call it."""
+    if run.status not in ui.ACTIVE_STATES:
+        return
+    run_id = run.id
+    waiting = jobs.paused_before(run.summary)
+    left, right = st.columns([3, 1])
+    if waiting is None:
+        left.caption(t("lessons.training"))
+    else:
+        left.info(t("lessons.paused", done=waiting, next=waiting + 1))
+        if left.button(t("lessons.next_task", n=waiting + 1), key="lesson_next_task",
+                       type="primary"):  # fmt: skip
+            if jobs.allow_next_task(run_id, waiting):
+                st.toast(t("lessons.next_task_sent", n=waiting + 1))
+            else:
+                st.warning(t("lessons.already_finished", run_id=run_id))
+    if right.button(t("lessons.stop"), key="lesson_stop"):
+        jobs.cancel(run_id)
+        st.toast(t("lessons.stopping", run_id=run_id))
 
 
 def recent_runs() -> list[queries.RunRow]:

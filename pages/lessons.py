@@ -122,7 +122,7 @@ def live_result(lesson_id: str, step_id: str, group_name: str, was_active: bool)
     run = jobs.lessons.lesson(lesson_id).step(step_id).run
     if run is not None and run.paced:
         with ui.friendly(t("errors.next_task")):
-            pace_control(group.runs[0])
+            lesson_runs.pace_control(group.runs[0])
     for chart in run.charts if run is not None else ():
         with ui.friendly(t("errors.lesson_chart")):
             lesson_charts.draw(chart, group)
@@ -146,28 +146,6 @@ def status_lines(group: LessonGroup) -> None:
         if r.status in (RunStatus.FAILED, RunStatus.STOPPED) and r.error:
             st.warning(t("lessons.run_ended", run_id=r.id, status=ui.status_text(r.status),
                          error=r.error))  # fmt: skip
-
-
-def pace_control(run: RunRow) -> None:
-    """A paced run: which task it waits for, and the Next task / Stop buttons."""
-    if run.status not in ui.ACTIVE_STATES:
-        return
-    run_id = run.id
-    waiting = jobs.paused_before(run.summary)
-    left, right = st.columns([3, 1])
-    if waiting is None:
-        left.caption(t("lessons.training"))
-    else:
-        left.info(t("lessons.paused", done=waiting, next=waiting + 1))
-        if left.button(t("lessons.next_task", n=waiting + 1), key="lesson_next_task",
-                       type="primary"):  # fmt: skip
-            if jobs.allow_next_task(run_id, waiting):
-                st.toast(t("lessons.next_task_sent", n=waiting + 1))
-            else:
-                st.warning(t("lessons.already_finished", run_id=run_id))
-    if right.button(t("lessons.stop"), key="lesson_stop"):
-        jobs.cancel(run_id)
-        st.toast(t("lessons.stopping", run_id=run_id))
 
 
 # ---- the page ------------------------------------------------------------------------------
