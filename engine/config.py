@@ -2,8 +2,8 @@
 
 Every field has a default that works offline on a 2-core CPU; unknown keys and out-of-range values
 are rejected with a message that names the field (`ConfigError`). Strategy sections are looked up
-by `strategy.kind` in a registry so later strategies add their own typed section without touching
-this file.
+by `strategy.kind` in a registry (engine/config_base.py); each strategy's section has its own module
+(config_continual, config_meta, config_pretrain) and registers itself.
 
     cfg = load_config("examples/finetune_news.yaml", overrides=["train.epochs=1"])
 """
@@ -17,8 +17,6 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     SerializeAsAny,
     ValidationError,
@@ -26,13 +24,10 @@ from pydantic import (
     model_validator,
 )
 
-
-class ConfigError(ValueError):
-    """A config that cannot be used; the message names each bad field."""
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+from engine.config_base import STRATEGY_CONFIGS as STRATEGY_CONFIGS
+from engine.config_base import ConfigError as ConfigError
+from engine.config_base import Section as Section
+from engine.config_base import register_strategy_config as register_strategy_config
 
 
 class DataConfig(Section):
@@ -63,278 +58,16 @@ class FinetuneStrategy(Section):
     lora_dropout: float = Field(0.1, ge=0.0, lt=1.0, description="Dropout on LoRA inputs")
 
 
-# kind -> section model; strategies that land later register theirs with `register_strategy_config`.
-STRATEGY_CONFIGS: dict[str, type[Section]] = {"finetune": FinetuneStrategy}
+register_strategy_config("finetune", FinetuneStrategy)
 
-
-def register_strategy_config(kind: str, model: type[Section]) -> None:
-    STRATEGY_CONFIGS[kind] = model
-
-
-class DomainData(Section):
-    """One dataset of a domain-incremental stream given as files."""
-
-    train: str = Field(..., min_length=1, description="Training file or saved dataset")
-    dev: str | None = Field(None, description="Dev file; default: 10% of train held out")
-    test: str = Field(..., min_length=1, description="Test file (the task's test data)")
-
-
-class TaskStreamConfig(Section):
-    """How one run's data becomes a sequence of tasks (engine.data.tasks)."""
-
-    by: Literal["types", "datasets"] = Field(
-        "types",
-        description="types: split the data section's entity types into tasks (class-incremental);"
-        " datasets: one dataset per task (domain-incremental)",
-    )
-    order: list[list[str]] | None = Field(
-        None, description="types: the entity types of each task, e.g. [[PER], [LOC, ORG]]"
-    )
-    first_types: int | None = Field(
-        None, ge=1, description="types: how many types the first task has (FG-a of FG-a-PG-b)"
-    )
-    types_per_task: int = Field(
-        1, ge=1, description="types: types per later task (PG-b); default one type per task"
-    )
-    type_order: Literal["sorted", "seeded"] = Field(
-        "sorted", description="types without an order: alphabetical, or shuffled by train.seed"
-    )
-    fully_labelled: bool = Field(
-        False,
-        description="types: keep earlier tasks' types labelled in later tasks' data (idealised);"
-        " off: they become O, the background shift of real annotation streams",
-    )
-    max_train_sentences: int | None = Field(
-        None, ge=1, description="Use at most N training sentences per task (quick demos)"
-    )
-    datasets: list[str | DomainData] = Field(
-        default_factory=list,
-        description="datasets: builtin:NAME, a folder with train/dev/test files, or "
-        "{train, dev, test} paths; one task each, in order",
-    )
-
-    @field_validator("order")
-    @classmethod
-    def _disjoint_tasks(cls, order: list[list[str]] | None) -> list[list[str]] | None:
-        if order is None:
-            return None
-        if not order or any(not task for task in order):
-            raise ValueError("every task needs at least one entity type")
-        seen: set[str] = set()
-        for task in order:
-            for name in task:
-                if name in seen:
-                    raise ValueError(f"type {name!r} is in two tasks")
-                seen.add(name)
-        return order
-
-    @model_validator(mode="after")
-    def _fits_the_kind(self) -> TaskStreamConfig:
-        if self.by == "datasets" and not self.datasets:
-            raise ValueError("by: datasets needs a list of datasets")
-        if self.by == "types" and self.datasets:
-            raise ValueError("datasets are only used with by: datasets")
-        if self.order is not None and self.first_types is not None:
-            raise ValueError("give either order or first_types, not both")
-        return self
-
-
-class ContinualStrategy(Section):
-    """A stream of tasks learned one after another; the `train` section applies to each task."""
-
-    kind: Literal["continual"] = "continual"
-    method: Literal["naive", "replay", "ewc", "lwf", "mapping", "joint"] = Field(
-        "naive",
-        description="naive: sequential fine-tuning; replay: rehearse a memory; ewc: elastic "
-        "weights; lwf: distil the previous model; mapping: keep token representations in place;"
-        " joint: train on all tasks so far (upper bound)",
-    )
-    tasks: TaskStreamConfig = Field(default_factory=TaskStreamConfig)
-    memory_size: int = Field(
-        200, ge=0, description="replay and mapping methods: sentences kept from earlier tasks"
-    )
-    memory_selection: Literal["reservoir", "type_balanced"] = Field(
-        "reservoir",
-        description="replay and mapping methods: reservoir sampling of the stream, or the same "
-        "number of sentences for each entity type",
-    )
-    ewc_lambda: float = Field(
-        1.0e4, ge=0.0, description="ewc method: weight of the penalty for moving important weights"
-    )
-    ewc_gamma: float = Field(
-        1.0, ge=0.0, le=1.0, description="ewc method: decay of older tasks' Fisher (online EWC)"
-    )
-    ewc_fisher_batches: int = Field(
-        50, ge=1, description="ewc method: training batches used to estimate the Fisher"
-    )
-    lwf_temperature: float = Field(
-        2.0, gt=0.0, le=20.0, description="lwf method: softening of both models' logits"
-    )
-    lwf_weight: float = Field(
-        1.0,
-        ge=0.0,
-        description="lwf method: weight of the old model's soft labels on O-labelled tokens",
-    )
-    mapping_distance: Literal["l2", "cosine"] = Field(
-        "l2", description="mapping method: distance between old and new token representations"
-    )
-    mapping_weight: float = Field(
-        1.0, ge=0.0, description="mapping method: weight (lambda) of the alignment loss"
-    )
-    mapping_replay: bool = Field(
-        True,
-        description="mapping method: also replay a memory (memory_size) and align on it; "
-        "off: align on the current task's inputs only",
-    )
-    dev_per_task: bool = Field(
-        True,
-        description="Evaluate the task's dev data during training and keep its best weights",
-    )
-    forgotten_examples: int = Field(
-        50, ge=0, le=1000, description="Forgotten test sentences kept per task for inspection"
-    )
-    task_checkpoints: bool = Field(
-        True,
-        description="Keep a checkpoint after each task (the Playground compares them); "
-        "needs train.save_checkpoint",
-    )
-    pause_between_tasks: bool = Field(
-        False,
-        description="After each task, wait for the dashboard's Next task button before the "
-        "next one (a teacher sets the pace); cancel still stops it",
-    )
-
-
-register_strategy_config("continual", ContinualStrategy)
-
-
-class PretrainStrategy(Section):
-    """Masked-language-model pretraining; the checkpoint is a backbone for later runs (run:ID)."""
-
-    kind: Literal["pretrain"] = "pretrain"
-    mode: Literal["continued", "from_scratch"] = Field(
-        "continued",
-        description="continued: keep training the backbone's weights (domain-adaptive "
-        "pretraining); from_scratch: a new small BERT (scratch_size) with random weights",
-    )
-    corpus: str | None = Field(
-        None,
-        description="Text to learn from: builtin:NAME (its train split), a dataset file or "
-        "folder (labels ignored), or a plain-text file with one document per line; "
-        "default: the data section's train",
-    )
-    corpus_format: Literal["auto", "ner", "text"] = Field(
-        "auto",
-        description="auto: a file whose lines end in tags (O, B-X, ...) is NER data, else plain "
-        "text; ner / text: say which",
-    )
-    max_documents: int | None = Field(
-        None, ge=1, description="Use at most N documents (sentences or lines) of the corpus"
-    )
-    held_out: float = Field(
-        0.05, ge=0.0, le=0.5, description="Share of documents kept out of training for perplexity"
-    )
-    mask_prob: float = Field(
-        0.15, gt=0.0, lt=1.0, description="Share of sub-tokens to predict (80% [MASK], 10% random,"
-        " 10% unchanged)"
-    )  # fmt: skip
-    whole_word_mask: bool = Field(
-        True, description="Mask all sub-tokens of a chosen word together (whole-word masking)"
-    )
-    vocab: Literal["packaged", "corpus"] = Field(
-        "packaged",
-        description="from_scratch mode: packaged = the backbone's tokenizer (MiniLM's WordPiece "
-        "for minilm-l6 and tiny); corpus = a WordPiece vocabulary trained on the corpus",
-    )
-    vocab_size: int = Field(
-        8000, ge=100, le=200_000, description="from_scratch mode: size of a corpus vocabulary"
-    )
-    scratch_size: Literal["tiny", "small"] = Field(
-        "tiny",
-        description="from_scratch mode: tiny = 2 layers x 128 (the `tiny` backbone), "
-        "small = 4 layers x 256",
-    )
-
-
-register_strategy_config("pretrain", PretrainStrategy)
-
-
-class EpisodeCounts(Section):
-    """How many N-way K-shot episodes a meta run samples."""
-
-    train: int = Field(
-        200, ge=0, le=100_000, description="Meta-training episodes (0: no meta-training)"
-    )
-    test: int = Field(
-        100, ge=1, le=10_000, description="Meta-test episodes on held-out types (F1 and its CI)"
-    )
-
-
-class MetaStrategy(Section):
-    """Few-shot NER on episodes: learn to learn on some entity types, be tested on unseen ones."""
-
-    kind: Literal["meta"] = "meta"
-    method: Literal["protonet", "nnshot", "maml", "reptile", "finetune-baseline"] = Field(
-        "protonet",
-        description="protonet: nearest type prototype (ProtoBERT); nnshot: nearest support "
-        "token; maml: first-order MAML, adapts on each support set (memory: one more copy of "
-        "the weights); reptile: move towards weights adapted per episode; finetune-baseline: "
-        "no meta-training, fine-tune on each support set (the control)",
-    )
-    n_way: int = Field(5, ge=1, le=50, description="Entity types per episode (N)")
-    k_shot: int = Field(
-        1, ge=1, le=100, description="Mentions per type in the support set: K to 2K (Few-NERD)"
-    )
-    query_shot: int | None = Field(
-        None, ge=1, le=100, description="Mentions per type in the query set; default k_shot"
-    )
-    episodes: EpisodeCounts = Field(default_factory=EpisodeCounts)
-    test_types: list[str] | None = Field(
-        None,
-        description="Entity types kept for meta-test; default: a seeded pick of n_way types "
-        "(one dataset) or the test data's types never in the training data (two datasets)",
-    )
-    test_episodes_file: str | None = Field(
-        None, description="Meta-test on episodes from a Few-NERD JSONL file instead of sampling"
-    )
-    meta_lr: float | None = Field(
-        None, gt=0.0, le=1.0, description="Meta-optimizer (AdamW) learning rate; default train.lr"
-    )
-    inner_steps: int = Field(
-        5, ge=1, le=200, description="maml and reptile methods: SGD steps on each support set"
-    )
-    inner_lr: float = Field(
-        1e-2, gt=0.0, le=10.0, description="maml and reptile methods: inner SGD learning rate"
-    )
-    head_init: Literal["prototypes", "zeros"] = Field(
-        "prototypes",
-        description="maml and reptile methods: each episode's head starts from the support "
-        "prototypes (Proto-MAML) or from zeros (plain MAML)",
-    )
-    finetune_steps: int = Field(
-        20, ge=1, le=1000, description="finetune-baseline method: AdamW steps on each support set"
-    )
-    finetune_lr: float = Field(
-        1e-3, gt=0.0, le=1.0, description="finetune-baseline method: its learning rate"
-    )
-    examples: int = Field(
-        5, ge=0, le=50, description="Episodes of each split kept for the Meta page's viewer"
-    )
-
-    @field_validator("test_types")
-    @classmethod
-    def _distinct_types(cls, types: list[str] | None) -> list[str] | None:
-        if types is None:
-            return None
-        cleaned = [t.strip() for t in types if t.strip()]
-        if not cleaned:
-            return None
-        if len(set(cleaned)) != len(cleaned):
-            raise ValueError("a type is listed twice")
-        return cleaned
-
-
-register_strategy_config("meta", MetaStrategy)
+# Each strategy's section lives in its own module and registers itself on import; re-exported
+# here so pages and callers keep importing every section from engine.config.
+from engine.config_continual import ContinualStrategy as ContinualStrategy  # noqa: E402
+from engine.config_continual import DomainData as DomainData  # noqa: E402
+from engine.config_continual import TaskStreamConfig as TaskStreamConfig  # noqa: E402
+from engine.config_meta import EpisodeCounts as EpisodeCounts  # noqa: E402
+from engine.config_meta import MetaStrategy as MetaStrategy  # noqa: E402
+from engine.config_pretrain import PretrainStrategy as PretrainStrategy  # noqa: E402
 
 
 class TrainConfig(Section):
