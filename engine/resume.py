@@ -16,12 +16,11 @@ Nothing is created when the run cannot be resumed: the check fails fast with the
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 from typing import Any
 
 from engine.config import parse_config
-from engine.runner import RESUMED_FROM, method_of
+from engine.runner import RESUMED_FROM, store_run
 from storage import queries
 from storage import runs as run_store
 from storage.db import read_session, write_session
@@ -63,20 +62,9 @@ def prepare_resume(run_id: int, *, claim_pid: int | None = None) -> int:
     step = int(state["result"]["steps"])
     source = {"run": run_id, "epoch": int(state["epoch"]), "step": step, "train_state": str(found)}
     with write_session() as s:
-        new_id = run_store.create_run(
-            s,
-            name=cfg.name,
-            kind=cfg.strategy.kind,
-            method=method_of(cfg),
-            config=cfg.to_dict(),
-            parent_id=run_id,
-            group_name=run.group_name,
-        )
+        new_id = store_run(s, cfg, parent_id=run_id, group_name=run.group_name, claim_pid=claim_pid)
         run_store.update_summary(s, new_id, {RESUMED_FROM: source})
         _copy_history(s, run_id, new_id, step)
-        if claim_pid is not None:
-            host = {"hostname": socket.gethostname()}
-            run_store.claim_run(s, new_id, pid=claim_pid, device="starting", device_info=host)
     return new_id
 
 

@@ -15,6 +15,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from engine.config import ConfigError, RunConfig, parse_config
 from engine.data.types import DataError
 from engine.models.backbones import BackboneError
@@ -61,20 +63,35 @@ def create_run_record(
     while this process is still importing torch.
     """
     with write_session() as s:
-        run_id = run_store.create_run(
-            s,
-            name=cfg.name,
-            kind=cfg.strategy.kind,
-            method=method_of(cfg),
-            config=cfg.to_dict(),
-            parent_id=parent_id,
-            group_name=group_name,
-            backend=backend,
+        return store_run(
+            s, cfg, parent_id=parent_id, group_name=group_name, claim_pid=claim_pid, backend=backend
         )
-        if claim_pid is not None:
-            host = {"hostname": socket.gethostname()}
-            run_store.claim_run(s, run_id, pid=claim_pid, device="starting", device_info=host)
-        return run_id
+
+
+def store_run(
+    s: Session,
+    cfg: RunConfig,
+    *,
+    parent_id: int | None = None,
+    group_name: str | None = None,
+    claim_pid: int | None = None,
+    backend: str = "local",
+) -> int:
+    """create_run_record inside the caller's write transaction (resume adds rows to it)."""
+    run_id = run_store.create_run(
+        s,
+        name=cfg.name,
+        kind=cfg.strategy.kind,
+        method=method_of(cfg),
+        config=cfg.to_dict(),
+        parent_id=parent_id,
+        group_name=group_name,
+        backend=backend,
+    )
+    if claim_pid is not None:
+        host = {"hostname": socket.gethostname()}
+        run_store.claim_run(s, run_id, pid=claim_pid, device="starting", device_info=host)
+    return run_id
 
 
 def run_dir(run_id: int):

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from pages.i18n import t
+from storage import continual as continual_store
 
 COLOUR_BY = ("gold type", "correctness", "predicted type")
 O_COLOUR = "#c8c8c8"
@@ -44,6 +45,18 @@ class MappingView:
         return [
             sentences[s][w] for s, w in zip(self.probe["sentence"], self.probe["word"], strict=True)
         ]
+
+
+def load_view(session: Any, run_id: int) -> MappingView | None:
+    """The run's mapping records as one MappingView, or None when it stored none."""
+    found = continual_store.records(session, run_id)
+    probe = next((r.payload for r in found if r.kind == "embedding_probe"), None)
+    stats = next((r.payload for r in found if r.kind == "mapping_stats"), None)
+    points = {r.stage: r.payload for r in found if r.kind == "embedding_points" and r.stage}
+    if probe is None or not points:
+        return None
+    stages = sorted(points, key=lambda s: points[s].get("order", 0))
+    return MappingView(probe, stages, points, stats or {"stages": stages})
 
 
 def hover_texts(probe: dict[str, Any]) -> list[str]:

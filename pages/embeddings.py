@@ -24,6 +24,7 @@ from pages.embedding_figures import (
     add_type_arrows,
     animated_figure,
     cka_figure,
+    load_view,
     matching_tokens,
     scatter_figure,
     shift_figure,
@@ -38,18 +39,6 @@ ALL_TYPES = "every type"
 COLOUR_KEYS = dict(
     zip(COLOUR_BY, ("colour_gold", "colour_correctness", "colour_predicted"), strict=True)
 )
-
-
-def load_view(session: Any, run_id: int) -> MappingView | None:
-    """The run's mapping records as one MappingView, or None when it stored none."""
-    found = continual_store.records(session, run_id)
-    probe = next((r.payload for r in found if r.kind == "embedding_probe"), None)
-    stats = next((r.payload for r in found if r.kind == "mapping_stats"), None)
-    points = {r.stage: r.payload for r in found if r.kind == "embedding_points" and r.stage}
-    if probe is None or not points:
-        return None
-    stages = sorted(points, key=lambda s: points[s].get("order", 0))
-    return MappingView(probe, stages, points, stats or {"stages": stages})
 
 
 def mapped_runs() -> list[queries.RunRow]:

@@ -14,7 +14,7 @@ import streamlit as st
 
 from engine import jobs
 from pages import ui
-from pages.embedding_figures import MappingView, scatter_figure
+from pages.embedding_figures import load_view, scatter_figure
 from pages.i18n import t
 from pages.lesson_runs import LessonGroup
 from storage import continual as continual_store
@@ -130,18 +130,6 @@ def meta_figure(runs: list[queries.RunRow]) -> go.Figure:
 # ---- reading and drawing ------------------------------------------------------------------
 
 
-def mapping_view(session: Any, run_id: int) -> MappingView | None:
-    """The run's embedding records as a MappingView (as the Embeddings page reads them)."""
-    found = continual_store.records(session, run_id)
-    probe = next((r.payload for r in found if r.kind == "embedding_probe"), None)
-    stats = next((r.payload for r in found if r.kind == "mapping_stats"), None)
-    points = {r.stage: r.payload for r in found if r.kind == "embedding_points" and r.stage}
-    if probe is None or not points:
-        return None
-    stages = sorted(points, key=lambda s: points[s].get("order", 0))
-    return MappingView(probe, stages, points, stats or {"stages": stages})
-
-
 def final_per_type(run_id: int) -> dict[str, dict[str, Any]]:
     tests = [e for e in ui.read(queries.evaluations, run_id) if e.split == "test"]
     return tests[-1].per_type if tests else {}
@@ -158,7 +146,7 @@ def curve_title(key: str) -> str:
 
 
 def draw_embeddings(run: queries.RunRow) -> None:
-    view = ui.read(mapping_view, run.id)
+    view = ui.read(load_view, run.id)
     if view is None:
         st.caption(t("lessons.chart.no_map"))
         return
