@@ -153,65 +153,34 @@ RESCUE_METHODS = ("naive", "replay", "ewc", "lwf", "mapping")
 META_METHODS = ("protonet", "finetune-baseline")
 DAPT_SENTENCES = 200  # labelled sentences for the fine-tuning after (or without) pretraining
 
+
+def predict_then_run(lesson_id: str, run: RunStep) -> Lesson:
+    """The usual shape: explain, ask the class to predict, run, say what to notice."""
+    steps = (Step("explain", "explain"), Step("predict", "predict"), Step("run", "run", run))
+    return Lesson(lesson_id, (*steps, Step("notice", "notice")))
+
+
 LESSONS: tuple[Lesson, ...] = (
-    Lesson(
+    predict_then_run(
         "mapping",
-        (
-            Step("explain", "explain"),
-            Step("predict", "predict"),
-            Step(
-                "run",
-                "run",
-                RunStep(
-                    (finetune_preset("lesson-mapping", SMALL, 600, 5),),
-                    (EMBEDDINGS, PER_TYPE, CURVES),
-                ),
-            ),
-            Step("notice", "notice"),
+        RunStep(
+            (finetune_preset("lesson-mapping", SMALL, 600, 5),), (EMBEDDINGS, PER_TYPE, CURVES)
         ),
     ),
-    Lesson(
+    predict_then_run(
         "forgetting",
-        (
-            Step("explain", "explain"),
-            Step("predict", "predict"),
-            Step(
-                "run",
-                "run",
-                RunStep(
-                    (continual_preset("lesson-forgetting-naive", "naive", paced=True),),
-                    (MATRIX,),
-                    paced=True,
-                ),
-            ),
-            Step("notice", "notice"),
+        RunStep(
+            (continual_preset("lesson-forgetting-naive", "naive", paced=True),),
+            (MATRIX,),
+            paced=True,
         ),
     ),
-    Lesson(
+    predict_then_run(
         "rescue",
-        (
-            Step("explain", "explain"),
-            Step("predict", "predict"),
-            Step(
-                "run",
-                "run",
-                RunStep(
-                    tuple(continual_preset(f"lesson-rescue-{m}", m) for m in RESCUE_METHODS),
-                    (RACE,),
-                ),
-            ),
-            Step("notice", "notice"),
-        ),
+        RunStep(tuple(continual_preset(f"lesson-rescue-{m}", m) for m in RESCUE_METHODS), (RACE,)),
     ),
-    Lesson(
-        "meta",
-        (
-            Step("explain", "explain"),
-            Step("predict", "predict"),
-            Step("run", "run", RunStep(tuple(meta_preset(m) for m in META_METHODS), (META,))),
-            Step("notice", "notice"),
-        ),
-    ),
+    predict_then_run("meta", RunStep(tuple(meta_preset(m) for m in META_METHODS), (META,))),
+    # pretraining first, so the prediction is about what the pretrained model will do
     Lesson(
         "dapt",
         (
