@@ -180,10 +180,12 @@ def _group(name: Any, taken: set[str], chosen: dict[str, str]) -> str | None:
     return chosen[name]
 
 
-def _insert_run(s: Any, archive: zipfile.ZipFile, entry: dict, parent: int | None, group) -> int:
+def _insert_run(
+    s: Any, archive: zipfile.ZipFile, entry: dict, run: Any, parent: int | None, group
+) -> int:
+    """Insert the run of `entry`; `run` is its parsed run.json (the caller read it already)."""
     key = entry["key"]
     base = f"runs/{key}"
-    run = _json(archive, f"{base}/run.json")
     config = yaml.safe_load(_read(archive, f"{base}/config.yaml").decode("utf-8")) or {}
     if not isinstance(run, dict) or not isinstance(config, dict):
         raise BundleError(f"{base}: run.json or config.yaml is not a mapping")
@@ -284,7 +286,7 @@ def _write_rows(archive: zipfile.ZipFile, entries: list[dict], staged: dict) -> 
             group = _group(
                 run.get("group_name") if isinstance(run, dict) else None, taken, chosen_groups
             )
-            new_id = _insert_run(s, archive, entry, parent, group)
+            new_id = _insert_run(s, archive, entry, run, parent, group)
             by_old[int(entry["key"][4:])] = new_id
             new_ids.append(new_id)
             summary_path = None

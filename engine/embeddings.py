@@ -23,22 +23,18 @@ from typing import Any
 import numpy as np
 import torch
 
-from engine.config import ConfigError, DataConfig, MappingConfig
+from engine.config import ConfigError, MappingConfig
 from engine.data.alignment import IGNORE, SpecialIds, Window, encode_sentences
 from engine.data.batching import sorted_batches
-from engine.data.sources import load_splits
 from engine.data.tasks import TaskStream
 from engine.data.types import Sentence
 from engine.mapping_stats import UMAP_HINT
+from engine.metrics.confusion import tag_type
 from engine.tracker import Tracker
 from engine.training.predict import autocast_for
 from engine.training.tensors import collate
 
 BATCH = 32
-
-
-def word_type(tag: str) -> str:
-    return "O" if tag == "O" else tag[2:]
 
 
 def select_words(sentences: Sequence[Sentence], max_tokens: int) -> list[tuple[int, int]]:
@@ -59,7 +55,7 @@ class ProbeSet:
 
     @property
     def gold(self) -> list[str]:
-        return [word_type(self.sentences[s].tags[w]) for s, w in self.picks]
+        return [tag_type(self.sentences[s].tags[w]) for s, w in self.picks]
 
     @classmethod
     def build(
@@ -108,7 +104,7 @@ def extract(
             window = probe.windows[i]
             positions = [p for p, lab in enumerate(window.labels) if lab != IGNORE]
             for p, w in zip(positions, window.words, strict=True):
-                pred = word_type(id2label[int(best[row, p])]) if best is not None else ""
+                pred = tag_type(id2label[int(best[row, p])]) if best is not None else ""
                 where[(window.sentence, w)] = (hidden[row, p], pred)
     model.train(was_training)
     reps = np.stack([where[k][0] for k in probe.picks]).astype(np.float32)
@@ -178,12 +174,12 @@ def start_mapping(ctx: Any, sentences: Sequence[Sentence] | None, tokenizer: Any
     )
 
 
-def stream_probe(stream: TaskStream, data: DataConfig, seed: int) -> list[Sentence]:
+def stream_probe(stream: TaskStream) -> list[Sentence]:
     """Probe sentences of a continual run, with every type labelled: the data's dev split for a
     class-incremental stream (its tasks' dev data hide the other tasks' types), else the tasks'
     dev sentences taken in turn."""
     if stream.by == "types":
-        return load_splits(data, seed=seed).dev
+        return list(stream.dev)
     devs = [list(task.dev) for task in stream.tasks]
     longest = max((len(d) for d in devs), default=0)
     return [d[i] for i in range(longest) for d in devs if i < len(d)]

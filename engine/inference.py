@@ -19,6 +19,7 @@ import torch
 
 from engine.data.alignment import IGNORE, SpecialIds, encode_sentences
 from engine.data.types import Sentence
+from engine.metrics.forgetting_detail import entity_spans as iob2_spans
 from engine.models.backbones import quiet_transformers
 from engine.training.tensors import collate
 
@@ -73,33 +74,19 @@ def word_scores(
 def entity_spans(
     words: list[tuple[str, int, int]], tags: list[str], confidences: list[float], text: str
 ) -> list[dict[str, Any]]:
-    """IOB2 entities (an I- without its B- starts one, as seqeval's lenient reading does)."""
-    spans: list[dict[str, Any]] = []
-    current: dict[str, Any] | None = None
-    for i, tag in enumerate(tags):
-        prefix, _, etype = tag.partition("-")
-        continues = current is not None and prefix == "I" and etype == current["type"]
-        if current is not None and not continues:
-            spans.append(current)
-            current = None
-        if prefix in ("B", "I") and current is None:
-            current = {"type": etype, "first": i, "last": i}
-        elif continues and current is not None:
-            current["last"] = i
-    if current is not None:
-        spans.append(current)
+    """IOB2 entities (an I- without its B- starts one, as scoring reads it), each with the mean
+    confidence of its words."""
     out = []
-    for span in spans:
-        first, last = span["first"], span["last"]
-        start, end = words[first][1], words[last][2]
-        scores = confidences[first : last + 1]
+    for etype, first, stop in iob2_spans(tags):
+        start, end = words[first][1], words[stop - 1][2]
+        scores = confidences[first:stop]
         out.append(
             {
-                "type": span["type"],
+                "type": etype,
                 "text": text[start:end],
                 "start": start,
                 "end": end,
-                "words": [first, last + 1],
+                "words": [first, stop],
                 "confidence": round(sum(scores) / len(scores), 4),
             }
         )

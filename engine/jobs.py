@@ -33,11 +33,10 @@ from engine.launcher import (  # noqa: F401  (re-exported for pages)
     submit,
 )
 from engine.machine import machine_info, max_concurrent_jobs  # noqa: F401  (re-exported)
+from engine.models.backbones import RUN_PREFIX  # noqa: F401  (the Runs page's lineage)
 from engine.predict_client import (  # noqa: F401  (re-exported for the Playground)
     PredictError,
-    Stage,
     checkpoint_stages,
     predict_text,
 )
-from engine.run_data import group_run_ids  # noqa: F401  (re-exported: export a race)
 from engine.task_gate import allow_next_task, paused_before  # noqa: F401  (Next task)

@@ -71,9 +71,9 @@ def report_mapping(cap: MappingCapture) -> dict[str, Any]:
         },
     )
     xy = scaled(project(cap.reps, cap.cfg.projection, cap.seed))
-    labels = np.asarray(gold)
     for i, (stage, points, pred) in enumerate(zip(stages, xy, cap.preds, strict=True)):
-        centres = {t: np.round(points[labels == t].mean(axis=0), 2).tolist() for t in types}
+        means = type_centroids(points, gold)
+        centres = {t: np.round(means[t], 2).tolist() for t in types}  # O last, as `types`
         payload = {
             "order": i,
             "x": np.round(points[:, 0], 2).tolist(),

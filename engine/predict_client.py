@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.models.checkpoint import is_checkpoint
 from storage import queries
 from storage.db import read_session
 
@@ -36,23 +37,10 @@ class Stage:
     name: str  # "best", "final", "task_0", ...
     path: str
 
-    @property
-    def label(self) -> str:
-        match = _TASK.fullmatch(self.name)
-        if match:
-            return f"after task {match.group(1)}"
-        return {"best": "best dev checkpoint", "final": "after the last task"}.get(
-            self.name, self.name
-        )
-
 
 def _order(stage: str) -> tuple[int, int, str]:
     match = _TASK.fullmatch(stage)
     return (0, int(match.group(1)), "") if match else (1, 0, stage)
-
-
-def _is_checkpoint(path: Path) -> bool:
-    return (path / "config.json").is_file() and any(path.glob("*.safetensors"))
 
 
 def checkpoint_stages(run_id: int) -> list[Stage]:
@@ -61,7 +49,7 @@ def checkpoint_stages(run_id: int) -> list[Stage]:
         found = queries.artifacts(s, run_id, "checkpoint")
     by_stage: dict[str, str] = {}
     for artifact in found:
-        if _is_checkpoint(Path(artifact.path)):
+        if is_checkpoint(Path(artifact.path)):
             by_stage[artifact.stage or "final"] = artifact.path
     return [Stage(name, by_stage[name]) for name in sorted(by_stage, key=_order)]
 

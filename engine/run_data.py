@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.models.checkpoint import is_checkpoint
 from storage import continual as continual_store
 from storage import queries
 from storage.db import read_session
@@ -79,10 +80,6 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _is_checkpoint(path: Path) -> bool:
-    return (path / "config.json").is_file() and any(path.glob("*.safetensors"))
-
-
 def collect_run(run_id: int) -> RunData:
     """One run as stored in this lab; ValueError when there is no such run."""
     with read_session() as s:
@@ -96,7 +93,7 @@ def collect_run(run_id: int) -> RunData:
         artifacts = queries.artifacts(s, run_id, "checkpoint")
     checkpoints: dict[str, str] = {}
     for artifact in artifacts:  # oldest first: a later artifact of the same stage wins
-        if _is_checkpoint(Path(artifact.path)):
+        if is_checkpoint(Path(artifact.path)):
             checkpoints[artifact.stage or "final"] = artifact.path
     return RunData(
         id=detail.id,
@@ -136,5 +133,5 @@ def collect_run(run_id: int) -> RunData:
 def group_run_ids(group_name: str) -> list[int]:
     """Ids of the runs of one group (a strategy race), oldest first."""
     with read_session() as s:
-        rows = queries.list_runs(s, limit=10_000)
-    return sorted(r.id for r in rows if r.group_name == group_name)
+        rows = queries.list_runs(s, group_name=group_name, limit=10_000)
+    return sorted(r.id for r in rows)

@@ -45,7 +45,7 @@ class Tracker(Protocol):
     def task_allowed(self, task: int) -> bool:
         """A paced continual run (pause_between_tasks) may learn task `task` now: the "Next
         task" gate (engine.task_gate). Trackers without a gate always allow."""
-        return True
+        ...
 
     def flush(self) -> None: ...
 

@@ -23,6 +23,7 @@ from storage import queries
 METRICS = ("acc", "bwt", "fwt", "forgetting")
 RACE_COLUMNS = 4
 NO_GROUP = ""
+MAX_RUNS = 1000  # how many continual runs (newest first) the page offers; also a race's cap
 
 
 # ---- small pure helpers -------------------------------------------------------------------------
@@ -76,10 +77,6 @@ def span_runs(tokens: list[str], spans: list[list[Any]]) -> list[tuple[str, str 
             runs.append((tokens[i], None))
             i += 1
     return runs
-
-
-def _fmt(value: Any) -> str:
-    return "-" if value is None else f"{value:.3f}"
 
 
 def heatmap(
@@ -138,7 +135,8 @@ def choose(runs: list[queries.RunRow]) -> tuple[queries.RunRow, list[queries.Run
         format_func=ui.label_lookup(options, lambda g: g or t("forgetting.no_race")),
         help=t("forgetting.race_help"),
     )
-    members = [r for r in runs if group and r.group_name == group]
+    members = race(group)
+    by_id.update((r.id, r) for r in members)  # a race may reach back past the newest MAX_RUNS
     candidates = members or runs
     ids = [r.id for r in candidates]
     labels = {r.id: ui.run_label(r) for r in candidates}
@@ -150,9 +148,16 @@ def choose(runs: list[queries.RunRow]) -> tuple[queries.RunRow, list[queries.Run
         format_func=labels.__getitem__,
     )
     chosen = by_id[run_id]
-    if not members and chosen.group_name:
-        members = [r for r in runs if r.group_name == chosen.group_name]
+    if not members:
+        members = race(chosen.group_name)
     return chosen, sorted(members, key=lambda r: r.id)
+
+
+def race(group: str | None) -> list[queries.RunRow]:
+    """The continual runs of one race group, newest first (none without a group)."""
+    if not group:
+        return []
+    return ui.read(queries.list_runs, kind="continual", group_name=group, limit=MAX_RUNS)
 
 
 # ---- sections -------------------------------------------------------------------------------
@@ -163,7 +168,7 @@ def metrics_section(row: queries.RunRow) -> None:
     cols = st.columns(len(METRICS))
     for col, key in zip(cols, METRICS, strict=True):
         label, help_text = metric_text(key)
-        col.metric(label, _fmt(stats.get(key)), help=help_text)
+        col.metric(label, ui.format_score(stats.get(key)), help=help_text)
     if not stats:
         st.caption(t("forgetting.metrics_later"))
 
@@ -343,7 +348,7 @@ def drift_section(row: queries.RunRow) -> None:
 
 def page() -> None:
     st.title(t("forgetting.title"))
-    runs = [r for r in ui.read(queries.list_runs, limit=1000) if r.kind == "continual"]
+    runs = ui.read(queries.list_runs, kind="continual", limit=MAX_RUNS)
     if not runs:
         wanted = ui.query_int("run")
         if wanted is not None:

@@ -131,7 +131,7 @@ def meta_figure(runs: list[queries.RunRow]) -> go.Figure:
 
 
 def final_per_type(run_id: int) -> dict[str, dict[str, Any]]:
-    tests = [e for e in ui.read(queries.evaluations, run_id) if e.split == "test"]
+    tests = ui.read(queries.evaluations, run_id, split="test")
     return tests[-1].per_type if tests else {}
 
 
@@ -219,6 +219,5 @@ def draw(chart: str, group: LessonGroup) -> None:
         figure = per_type_figure(per_runs, t("lessons.chart.compare"))
         st.plotly_chart(figure, key=f"lesson_compare_{group.newest_id}")
         for col, run in zip(st.columns(len(runs)), runs, strict=True):
-            score = run.summary.get("test_f1")
-            shown = "-" if score is None else f"{score:.3f}"
+            shown = ui.format_score(run.summary.get("test_f1"))
             col.metric(run.name, shown, help=t("lessons.chart.test_f1"))

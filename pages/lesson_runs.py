@@ -19,7 +19,7 @@ from pages.i18n import t
 from storage import queries
 from storage.models import RunStatus
 
-RECENT_RUNS = 2000  # how far back the page looks for a lesson's runs
+RECENT_RUNS = 2000  # how far back the page looks for a step's runs
 
 
 @dataclass(frozen=True)
@@ -42,13 +42,12 @@ class LessonGroup:
         return max(r.id for r in self.runs)
 
 
-def groups_of(runs: list[queries.RunRow], lesson_id: str, step_id: str) -> list[LessonGroup]:
+def groups_of(lesson_id: str, step_id: str) -> list[LessonGroup]:
     """The step's groups, newest first."""
     prefix = jobs.lessons.group_prefix(lesson_id, step_id)
     found: dict[str, list[queries.RunRow]] = {}
-    for run in runs:
-        if run.group_name and run.group_name.startswith(prefix):
-            found.setdefault(run.group_name, []).append(run)
+    for run in ui.read(queries.list_runs, group_prefix=prefix, limit=RECENT_RUNS):
+        found.setdefault(run.group_name or "", []).append(run)
     groups = [
         LessonGroup(name, tuple(sorted(members, key=lambda r: r.id)))
         for name, members in found.items()
@@ -56,10 +55,10 @@ def groups_of(runs: list[queries.RunRow], lesson_id: str, step_id: str) -> list[
     return sorted(groups, key=lambda g: g.newest_id, reverse=True)
 
 
-def shown_group(runs: list[queries.RunRow], lesson_id: str, step_id: str) -> LessonGroup | None:
+def shown_group(lesson_id: str, step_id: str) -> LessonGroup | None:
     """What the step shows: a group still running, else the newest that finished well (a
     prepared result survives a later stopped try), else the newest of any kind."""
-    groups = groups_of(runs, lesson_id, step_id)
+    groups = groups_of(lesson_id, step_id)
     for wanted in (lambda g: g.active, lambda g: g.succeeded, lambda g: True):
         found = next((g for g in groups if wanted(g)), None)
         if found is not None:
@@ -67,21 +66,22 @@ def shown_group(runs: list[queries.RunRow], lesson_id: str, step_id: str) -> Les
     return None
 
 
-def group_runs(runs: list[queries.RunRow], name: str) -> LessonGroup | None:
-    members = [r for r in runs if r.group_name == name]
+def group_runs(name: str) -> LessonGroup | None:
+    """The runs of one group (one press of Run); None when it has none."""
+    members = ui.read(queries.list_runs, group_name=name, limit=RECENT_RUNS)
     if not members:
         return None
     return LessonGroup(name, tuple(sorted(members, key=lambda r: r.id)))
 
 
-def backbone_run(runs: list[queries.RunRow], lesson_id: str, step_id: str) -> int | None:
+def backbone_run(lesson_id: str, step_id: str) -> int | None:
     """The run a step's FROM_EARLIER presets start from: the earlier step's newest finished
     run (None when that step has not run, or its run has not finished well)."""
     step = jobs.lessons.lesson(lesson_id).step(step_id)
     earlier = step.run.backbone_from if step.run is not None else None
     if earlier is None:
         return None
-    for group in groups_of(runs, lesson_id, earlier):
+    for group in groups_of(lesson_id, earlier):
         if group.succeeded:
             return group.runs[0].id
     return None
@@ -118,7 +118,3 @@ def pace_control(run: queries.RunRow) -> None:
     if right.button(t("lessons.stop"), key="lesson_stop"):
         jobs.cancel(run_id)
         st.toast(t("lessons.stopping", run_id=run_id))
-
-
-def recent_runs() -> list[queries.RunRow]:
-    return ui.read(queries.list_runs, limit=RECENT_RUNS)

@@ -17,7 +17,6 @@ from pages import lesson_charts, lesson_runs, ui
 from pages.i18n import t
 from pages.lesson_runs import LessonGroup
 from storage.models import RunStatus
-from storage.queries import RunRow
 
 LIVE_EVERY_S = 2
 STEP_ICONS = {"explain": "💡", "predict": "🤔", "run": "▶️", "notice": "👀"}
@@ -69,9 +68,7 @@ def navigation(lesson_id: str, shown: int, total: int) -> None:
 # ---- one step ------------------------------------------------------------------------------
 
 
-def draw_step(
-    lesson_id: str, step: jobs.lessons.Step, number: int, total: int, runs: list[RunRow]
-) -> None:
+def draw_step(lesson_id: str, step: jobs.lessons.Step, number: int, total: int) -> None:
     with st.container(border=True):
         st.markdown(
             f"{STEP_ICONS.get(step.kind, '')} **{t('lessons.step_of', n=number, total=total)} · "
@@ -80,17 +77,17 @@ def draw_step(
         st.markdown(lesson_text(lesson_id, step.id))
         if step.run is not None:
             with ui.friendly(t("errors.lesson_run")):
-                run_panel(lesson_id, step, runs)
+                run_panel(lesson_id, step)
 
 
-def run_panel(lesson_id: str, step: jobs.lessons.Step, runs: list[RunRow]) -> None:
+def run_panel(lesson_id: str, step: jobs.lessons.Step) -> None:
     """The Run / Run again button and the live result of the step's latest runs."""
     step_id, run = step.id, step.run
     assert run is not None
-    group = lesson_runs.shown_group(runs, lesson_id, step_id)
+    group = lesson_runs.shown_group(lesson_id, step_id)
     backbone = None
     if run.backbone_from:
-        backbone = lesson_runs.backbone_run(runs, lesson_id, step_id)
+        backbone = lesson_runs.backbone_run(lesson_id, step_id)
         if backbone is None:
             earlier = lesson_text(lesson_id, f"{run.backbone_from}_name")
             st.info(t("lessons.needs_earlier", step=earlier))
@@ -112,7 +109,7 @@ def run_panel(lesson_id: str, step: jobs.lessons.Step, runs: list[RunRow]) -> No
 def live_result(lesson_id: str, step_id: str, group_name: str, was_active: bool) -> None:
     """Status, the Next task control and the charts; reruns alone while a run is active."""
     ui.reconcile_jobs()  # a fragment rerun skips app.py: keep the queue moving from here
-    group = lesson_runs.group_runs(lesson_runs.recent_runs(), group_name)
+    group = lesson_runs.group_runs(group_name)
     if group is None:
         st.caption(t("lessons.not_run_yet"))
         return
@@ -161,9 +158,8 @@ def page() -> None:
     total = len(lesson.steps)
     shown = min(max(int(st.session_state.get(step_state_key(lesson_id), 0)), 0), total - 1)
     st.progress((shown + 1) / total, text=t("lessons.step_of", n=shown + 1, total=total))
-    runs = lesson_runs.recent_runs()
     for number, step in enumerate(lesson.steps[: shown + 1], start=1):
-        draw_step(lesson_id, step, number, total, runs)
+        draw_step(lesson_id, step, number, total)
     navigation(lesson_id, shown, total)
 
 

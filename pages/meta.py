@@ -24,6 +24,7 @@ BY_GROUP, BY_DATA = "group", "dataset"
 SPLITS = ("test", "train")
 COLUMNS = ("run", "method", "f1_mean", "ci95", "f1_micro", "episodes", "minutes")
 MARGIN = {"l": 10, "r": 10, "t": 30, "b": 10}
+MAX_RUNS = 1000  # how many meta runs (newest first) the page offers and compares
 
 
 # ---- small pure helpers ---------------------------------------------------------------------
@@ -55,19 +56,19 @@ def setting(config: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def comparable(
-    chosen: queries.RunRow, runs: list[queries.RunRow], configs: dict[int, dict], by: str
-) -> list[queries.RunRow]:
+def comparable(chosen: queries.RunRow, runs: list[queries.RunRow], by: str) -> list[queries.RunRow]:
     if by == BY_GROUP:
-        same = [r for r in runs if chosen.group_name and r.group_name == chosen.group_name]
+        group = chosen.group_name
+        same = (
+            ui.read(queries.list_runs, kind="meta", group_name=group, limit=MAX_RUNS)
+            if group
+            else []
+        )
     else:
+        configs = ui.read(queries.run_configs, [r.id for r in runs])
         mine = setting(configs.get(chosen.id, {}))
         same = [r for r in runs if setting(configs.get(r.id, {})) == mine]
     return sorted(same or [chosen], key=lambda r: r.id)
-
-
-def fmt(value: Any, digits: int = 3) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
 
 
 def minutes(row: queries.RunRow) -> float | None:
@@ -105,11 +106,15 @@ def headline(row: queries.RunRow) -> None:
         )
     )
     cols = st.columns(4)
-    cols[0].metric(t("meta.f1_mean"), fmt(meta.get("f1_mean")), help=t("meta.f1_mean_help"))
-    cols[1].metric(t("meta.ci"), fmt(meta.get("f1_ci95")), help=t("meta.ci_help"))
+    cols[0].metric(
+        t("meta.f1_mean"), ui.format_score(meta.get("f1_mean")), help=t("meta.f1_mean_help")
+    )
+    cols[1].metric(t("meta.ci"), ui.format_score(meta.get("f1_ci95")), help=t("meta.ci_help"))
     shape = t("meta.shape", n=meta.get("n_way", "?"), k=meta.get("k_shot", "?"))
     cols[2].metric(t("meta.episodes"), shape)
-    cols[3].metric(t("meta.pooled_f1"), fmt(meta.get("f1_micro")), help=t("meta.pooled_f1_help"))
+    cols[3].metric(
+        t("meta.pooled_f1"), ui.format_score(meta.get("f1_micro")), help=t("meta.pooled_f1_help")
+    )
     if not meta:
         st.caption(t("meta.scores_later"))
         return
@@ -126,7 +131,6 @@ def headline(row: queries.RunRow) -> None:
 
 def results_section(chosen: queries.RunRow, runs: list[queries.RunRow]) -> None:
     st.subheader(t("meta.methods"))
-    configs = ui.read(queries.run_configs, [r.id for r in runs])
     options = [BY_GROUP, BY_DATA] if chosen.group_name else [BY_DATA]
     by = st.radio(
         t("meta.compare"),
@@ -136,7 +140,7 @@ def results_section(chosen: queries.RunRow, runs: list[queries.RunRow]) -> None:
         help=t("meta.compare_help"),
         format_func=ui.label_lookup(options, lambda o: t(f"meta.by_{o}")),
     )
-    members = comparable(chosen, runs, configs, by)
+    members = comparable(chosen, runs, by)
     scored = [r for r in members if (r.summary.get("meta") or {}).get("f1_mean") is not None]
     if not scored:
         st.caption(t("meta.nothing_to_compare"))
@@ -335,7 +339,7 @@ def loss_section(row: queries.RunRow) -> None:
 
 def page() -> None:
     st.title(t("meta.title"))
-    runs = [r for r in ui.read(queries.list_runs, limit=1000) if r.kind == "meta"]
+    runs = ui.read(queries.list_runs, kind="meta", limit=MAX_RUNS)
     if not runs:
         st.info(t("meta.no_runs"))
         st.page_link("pages/train.py", label=t("meta.go_to_train"), icon="🚀")

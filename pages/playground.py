@@ -77,7 +77,7 @@ def picker(side: str, runs: list[tuple[int, str, list[str]]], default_run: int, 
         t("playground.stage"),
         stages,
         index=len(stages) - 1 if last else 0,
-        format_func=stage_label,
+        format_func=ui.label_lookup(stages, stage_label),
         key=f"pg_stage_{side}_{run_id}",  # per run: another run's stages are other options
     )
     return run_id, stage

@@ -154,8 +154,8 @@ def run_page(run_id: int) -> None:
 def backbone_run(config: dict[str, Any]) -> int | None:
     """The run whose checkpoint a config starts from (`backbone: run:ID`), else None."""
     text = str(config.get("backbone") or "")
-    digits = text.removeprefix("run:").strip()
-    return int(digits) if text.startswith("run:") and digits.isdigit() else None
+    digits = text.removeprefix(jobs.RUN_PREFIX).strip()
+    return int(digits) if text.startswith(jobs.RUN_PREFIX) and digits.isdigit() else None
 
 
 def lineage(detail: queries.RunDetail) -> None:
@@ -259,8 +259,8 @@ def header(detail: queries.RunDetail) -> None:
         st.error(f"**{ui.status_text(detail.status)}**: {detail.error}")
     summary = detail.summary
     cols = st.columns(4)
-    cols[0].metric(t("runs.best_dev_f1"), _score(summary.get("dev_f1")))
-    cols[1].metric(t("runs.test_f1"), _score(summary.get("test_f1")))
+    cols[0].metric(t("runs.best_dev_f1"), ui.format_score(summary.get("dev_f1")))
+    cols[1].metric(t("runs.test_f1"), ui.format_score(summary.get("test_f1")))
     rate = summary.get("train_tokens_per_s")
     cols[2].metric(t("runs.tokens_per_s"), "-" if rate is None else f"{rate:,.0f}")
     cols[3].metric(t("runs.steps"), summary.get("steps", "-"))
@@ -383,10 +383,6 @@ def per_type_section(run_id: int) -> None:
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
     )
     right.plotly_chart(figure, key="run_per_type_chart")
-
-
-def _score(value: Any) -> str:
-    return "-" if value is None else f"{value:.3f}"
 
 
 with ui.friendly(t("errors.show_runs")):

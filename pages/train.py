@@ -99,9 +99,6 @@ def load_into_wizard(raw: dict[str, Any]) -> None:
     go_to(REVIEW)
 
 
-# ---- generic widgets from pydantic fields -------------------------------------------------
-
-
 # ---- steps ----------------------------------------------------------------------------------
 
 

@@ -212,6 +212,11 @@ def format_time(value: datetime | None) -> str:
     return "-" if value is None else value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
+def format_score(value: float | None) -> str:
+    """A score (F1, precision, a forgetting metric) with 3 decimals; "-" when there is none."""
+    return "-" if value is None else f"{value:.3f}"
+
+
 def run_label(row: Any) -> str:
     """How a run is named in select boxes: '#3 tiny-quick · finetune/full · SUCCEEDED'."""
     return f"#{row.id} {row.name} · {row.kind}/{row.method} · {status_text(row.status)}"

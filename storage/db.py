@@ -269,9 +269,13 @@ def strict_json(value: Any) -> str:
 
     json.dumps writes them as bare NaN / Infinity, which is not JSON: PostgreSQL rejects the
     row, and SQLite would store what no other backend could read back. Same on both, so a
-    summary reads the same wherever it was stored.
+    summary reads the same wherever it was stored. Almost every value is finite already, so
+    the copy without NaN is only made when plain dumping finds one.
     """
-    return json.dumps(_finite(value))
+    try:
+        return json.dumps(value, allow_nan=False)
+    except ValueError:  # a NaN or an infinity somewhere
+        return json.dumps(_finite(value))
 
 
 def _finite(value: Any) -> Any:

@@ -131,14 +131,24 @@ def list_runs(
     *,
     status: RunStatus | str | None = None,
     kind: str | None = None,
+    group_name: str | None = None,
+    group_prefix: str | None = None,
     limit: int = 200,
 ) -> list[RunRow]:
-    """Runs, newest first, optionally filtered by status and kind."""
+    """Runs, newest first, optionally filtered by status, kind and group.
+
+    `group_name` matches a group exactly; `group_prefix` matches every group starting with it
+    (taken literally: `_` and `%` in it are not wildcards).
+    """
     query = select(Run).order_by(Run.id.desc()).limit(limit).execution_options(**_FRESH)
     if status is not None:
         query = query.where(Run.status == RunStatus(status))
     if kind is not None:
         query = query.where(Run.kind == kind)
+    if group_name is not None:
+        query = query.where(Run.group_name == group_name)
+    if group_prefix is not None:
+        query = query.where(Run.group_name.startswith(group_prefix, autoescape=True))
     return [_run_row(run) for run in session.scalars(query)]
 
 
@@ -379,4 +389,28 @@ def _evaluation_row(evaluation: Evaluation) -> EvaluationRow:
         support=evaluation.support,
         created_at=evaluation.created_at,
         per_type=per_type,
+    )
+
+
+def active_runs(session: Session, *, backend: str) -> list[RunDetail]:
+    """PENDING and RUNNING runs of `backend`, oldest first, as get_run returns them, in one
+    select (a backend's reconcile pass reads them all)."""
+    query = (
+        select(Run)
+        .where(Run.status.in_([RunStatus.PENDING, RunStatus.RUNNING]), Run.backend == backend)
+        .order_by(Run.id)
+        .execution_options(**_FRESH)
+    )
+    return [_run_detail(run) for run in session.scalars(query)]
+
+
+def _run_detail(run: Run) -> RunDetail:
+    return RunDetail(
+        **_run_fields(run),
+        config=dict(run.config),
+        device_info=None if run.device_info is None else dict(run.device_info),
+        pid=run.pid,
+        heartbeat_at=run.heartbeat_at,
+        log_path=run.log_path,
+        backend=run.backend,
     )

@@ -140,9 +140,7 @@ class RayJobsBackend:
 
     def reconcile(self) -> None:
         with read_session() as s:
-            ids = [r.id for r in run_store.running_runs(s, backend="ray")]
-            ids += run_store.pending_run_ids(s, limit=10_000, backend="ray")
-            runs = [r for r in (queries.get_run(s, i) for i in ids) if r is not None]
+            runs = queries.active_runs(s, backend="ray")
         for run in runs:  # nothing active on Ray: no import of ray, no request
             _reconcile_one(run)
 

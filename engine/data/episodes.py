@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from engine.data.tasks import keep_types, sentence_types
 from engine.data.types import Sentence
 
 ATTEMPTS = 50  # type draws (and candidate orders) tried before an episode is declared impossible
@@ -47,17 +48,6 @@ def mention_counts(tags: Sequence[str]) -> Counter[str]:
             counts[tag[2:]] += 1
         previous = tag
     return counts
-
-
-def sentence_types(sentence: Sentence) -> set[str]:
-    return {t[2:] for t in sentence.tags if t != "O"}
-
-
-def restrict(sentence: Sentence, types: Iterable[str]) -> Sentence:
-    """The sentence with every entity of a type outside `types` turned into O."""
-    keep = set(types)
-    tags = tuple(t if t != "O" and t[2:] in keep else "O" for t in sentence.tags)
-    return Sentence(sentence.tokens, tags, sentence.line)
 
 
 @dataclass(frozen=True)
@@ -134,7 +124,7 @@ def meta_pools(
         split = split_types(train_known | test_known, n_test, seed, test_types)
     held_set = set(split.test)
     train_pool = [s for s in train if sentence_types(s) and not sentence_types(s) & held_set]
-    test_pool = [restrict(s, held_set) for s in test if sentence_types(s) & held_set]
+    test_pool = [keep_types(s, held_set) for s in test if sentence_types(s) & held_set]
     notes = [
         f"meta-train types: {', '.join(split.train) or '-'} ({len(train_pool)} sentences)",
         f"meta-test types: {', '.join(split.test)} ({len(test_pool)} sentences)",
@@ -226,8 +216,8 @@ class EpisodeSampler:
             return None
         return Episode(
             tuple(types),
-            tuple(restrict(self.sentences[i], types) for i in support),
-            tuple(restrict(self.sentences[i], types) for i in query),
+            tuple(keep_types(self.sentences[i], types) for i in support),
+            tuple(keep_types(self.sentences[i], types) for i in query),
         )
 
     def episodes(self, count: int, start: int = 0) -> Iterator[Episode]:

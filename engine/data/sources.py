@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from engine.config import DataConfig
 from engine.data.builtin import load_builtin
@@ -19,6 +20,7 @@ from engine.data.readers import read_corpus
 from engine.data.types import Corpus, DataError, Problem, Sentence
 
 BUILTIN_PREFIX = "builtin:"
+T = TypeVar("T")
 
 
 @dataclass
@@ -46,15 +48,15 @@ def load_source(spec: str, split: str, seed: int = 0) -> Corpus:
     return read_corpus(spec, split=split)
 
 
-def hold_out(
-    sentences: list[Sentence], share: float, seed: int
-) -> tuple[list[Sentence], list[Sentence]]:
-    order = list(range(len(sentences)))
+def hold_out(items: list[T], share: float, seed: int) -> tuple[list[T], list[T]]:
+    """(kept, held): a seeded `share` of the items (at least one when there are two or more),
+    both in their original order. Sentences here; engine.pretrain.corpus holds out documents."""
+    order = list(range(len(items)))
     random.Random(seed).shuffle(order)
-    n_dev = max(1, int(len(sentences) * share)) if len(sentences) > 1 else 0
+    n_dev = max(1, int(len(items) * share)) if len(items) > 1 else 0
     dev_ids = set(order[:n_dev])
-    train = [s for i, s in enumerate(sentences) if i not in dev_ids]
-    dev = [s for i, s in enumerate(sentences) if i in dev_ids]
+    train = [s for i, s in enumerate(items) if i not in dev_ids]
+    dev = [s for i, s in enumerate(items) if i in dev_ids]
     return train, dev
 
 

@@ -42,6 +42,9 @@ class TaskStream:
     by: str  # "types" | "datasets"
     tasks: list[Task]
     notes: list[str] = field(default_factory=list)
+    # by types: the data's whole dev split, every type labelled (each task's dev hides the
+    # types it does not teach); empty for a stream of datasets
+    dev: list[Sentence] = field(default_factory=list)
 
     def types_until(self, t: int) -> list[str]:
         """Entity types of tasks 0..t, in the order they arrive."""
@@ -154,7 +157,7 @@ def class_incremental(
                 test=shared_test,
             )
         )
-    return TaskStream("types", tasks)
+    return TaskStream("types", tasks, dev=list(dev))
 
 
 def _domain_splits(

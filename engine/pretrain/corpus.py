@@ -11,15 +11,13 @@ one word each (as BERT's basic tokenizer does), so whole-word masking works on u
 
 from __future__ import annotations
 
-import random
 import re
 from pathlib import Path
 
-from engine.data.builtin import load_builtin
 from engine.data.readers import inspect_corpus
+from engine.data.sources import BUILTIN_PREFIX, hold_out, load_source
 from engine.data.types import DataError, Problem
 
-BUILTIN_PREFIX = "builtin:"
 # A tag as the last column of an NER line: O, B-PER, I_LOC, PER-B (IOB2/IOBES/BILOU forms).
 _TAG = re.compile(r"^(O|0|[BIESLUM][-_]\S+|\S+[-_][BIESLUM])$")
 _CJK = re.compile(
@@ -74,11 +72,7 @@ def corpus_format(path: Path, fmt: str) -> str:
 def load_documents(spec: str, fmt: str = "auto") -> list[Document]:
     """The documents of `spec`; DataError (naming the file) when there are none."""
     if spec.startswith(BUILTIN_PREFIX):
-        try:
-            sentences = load_builtin(spec[len(BUILTIN_PREFIX) :], "train")
-        except ValueError as err:
-            raise DataError([Problem(spec, 0, str(err))]) from None
-        docs = [list(s.tokens) for s in sentences]
+        docs = [list(s.tokens) for s in load_source(spec, "train").sentences]
     else:
         path = Path(spec).expanduser()
         if not path.exists():
@@ -97,9 +91,6 @@ def split_held_out(
     docs: list[Document], share: float, seed: int
 ) -> tuple[list[Document], list[Document]]:
     """(train, held_out): a seeded `share` of the documents held out (at least one if share>0)."""
-    if share <= 0 or len(docs) < 2:
+    if share <= 0:
         return list(docs), []
-    order = list(range(len(docs)))
-    random.Random(seed).shuffle(order)
-    held = set(order[: max(1, int(len(docs) * share))])
-    return [d for i, d in enumerate(docs) if i not in held], [docs[i] for i in sorted(held)]
+    return hold_out(docs, share, seed)

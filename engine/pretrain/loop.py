@@ -29,7 +29,7 @@ from engine.data.batching import sorted_batches
 from engine.pretrain.masking import MaskSpec, MlmExample, collate_masked
 from engine.tracker import Tracker
 from engine.training.loop import epoch_batches, total_steps
-from engine.training.optim import make_optimizer, make_scheduler
+from engine.training.optim import make_optimizer, make_scheduler, optimizer_step
 from engine.training.predict import autocast_for
 
 HELDOUT_SEED_OFFSET = 7919  # held-out masks differ from any training epoch's
@@ -122,13 +122,7 @@ class MlmTrainer:
         batch = {k: v.to(self.device) for k, v in batch.items()}
         with autocast_for(self.device, self.dtype):
             loss, _ = masked_lm_loss(self.model, batch)
-        optimizer.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward()
-        scaler.unscale_(optimizer)
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
-        scaler.step(optimizer)
-        scaler.update()
-        scheduler.step()
+        optimizer_step(loss, self.model, optimizer, scheduler, scaler, self.cfg.grad_clip)
         return float(loss.detach())
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
+from engine import task_gate
 from engine.data.alignment import IGNORE
 from engine.metrics.ner import NerReport
 
@@ -37,8 +38,13 @@ COLLECTIVE_TIMEOUT = timedelta(minutes=10)
 HELPER_EXIT_GRACE_S = 30.0
 
 
+@dataclasses.dataclass
 class DiscardingTracker:
-    """The tracker of ranks 1..N-1: rank 0 reports for the whole group."""
+    """The tracker of ranks 1..N-1: rank 0 reports for the whole group. The "Next task" gate
+    is the one thing it reads: every rank must wait for it, or the helpers would run ahead into
+    a collective that rank 0 (paused) never joins."""
+
+    run_id: int | None = None  # None: a run outside the lab database, which has no gate
 
     def log_metric(self, key: str, value: float, step: int, task: int | None = None) -> None:
         return None
@@ -62,6 +68,9 @@ class DiscardingTracker:
 
     def should_stop(self) -> bool:
         return False  # rank 0 decides; `FitParallel.sync` tells everyone
+
+    def task_allowed(self, task: int) -> bool:
+        return self.run_id is None or task_gate.task_allowed(self.run_id, task)
 
     def flush(self) -> None:
         return None
@@ -133,10 +142,6 @@ def for_fit(model: Any, device: torch.device) -> FitParallel:
     return FitParallel(wrapped, device, dist.get_rank(), dist.get_world_size())
 
 
-def is_rank0() -> bool:
-    return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
-
-
 # --- starting the group ------------------------------------------------------------------------
 
 
@@ -150,7 +155,7 @@ def run_strategy(fn: Callable[[Any], dict[str, Any]], ctx: Any) -> dict[str, Any
     helper_cfg = ctx.config.model_copy(deep=True)
     helper_cfg.train.save_checkpoint = False  # rank 0 alone writes checkpoints
     helper = dataclasses.replace(
-        ctx, tracker=DiscardingTracker(), config=helper_cfg, progress=False
+        ctx, tracker=DiscardingTracker(ctx.run_id), config=helper_cfg, progress=False
     )
     spawn = torch.multiprocessing.get_context("spawn")
     helpers = [

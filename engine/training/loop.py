@@ -25,7 +25,7 @@ from engine.data.batching import length_grouped_batches, shuffled_batches
 from engine.metrics.ner import NerReport
 from engine.tracker import Tracker
 from engine.training.distributed import FitParallel, for_fit
-from engine.training.optim import make_optimizer, make_scheduler
+from engine.training.optim import make_optimizer, make_scheduler, optimizer_step
 from engine.training.predict import autocast_for
 from engine.training.tensors import collate
 from engine.training.train_state import restore_train_state, save_train_state
@@ -90,13 +90,8 @@ class Fit:
                 extra = hook.extra_loss(self.model, batch, outputs)
                 if extra is not None:
                     loss = loss + extra
-        optimizer.zero_grad(set_to_none=True)
-        scaler.scale(self.par.weighted(loss)).backward()
-        scaler.unscale_(optimizer)
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
-        scaler.step(optimizer)
-        scaler.update()
-        scheduler.step()
+        weighted = self.par.weighted(loss)
+        optimizer_step(weighted, self.model, optimizer, scheduler, scaler, self.cfg.grad_clip)
         return self.par.global_loss(float(loss.detach()))
 
     def evaluate(self, res: LoopResult, step: int, stage: str) -> bool:

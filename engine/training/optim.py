@@ -57,3 +57,17 @@ def warmup_linear(total_steps: int, warmup_steps: int):
 def make_scheduler(optimizer: torch.optim.Optimizer, total_steps: int, warmup_ratio: float):
     warmup = int(total_steps * warmup_ratio)
     return torch.optim.lr_scheduler.LambdaLR(optimizer, warmup_linear(total_steps, warmup))
+
+
+def optimizer_step(
+    loss: torch.Tensor, model: Any, optimizer, scheduler, scaler, clip: float
+) -> None:
+    """One update from `loss`: back-propagate through the (fp16) scaler, unscale so the gradient
+    is clipped at its true norm, step the optimizer and the schedule."""
+    optimizer.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward()
+    scaler.unscale_(optimizer)
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    scaler.step(optimizer)
+    scaler.update()
+    scheduler.step()

@@ -18,10 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import random
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +27,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, load_model, save_file, save_model
 
-from engine.models.checkpoint import remove_stale_temporaries
+from engine.models.checkpoint import old_path, write_folder_atomically
 
 TRAIN_STATE_DIR = "train_state"  # the folder's name under a run's folder (LAB_HOME/runs/<ID>/)
 STATE_FILE = "state.json"
@@ -47,7 +44,7 @@ class TrainStateError(ValueError):
 def find_train_state(folder: Path) -> Path | None:
     """`folder` if it holds a complete state, else the previous one a kill mid-save left."""
     folder = Path(folder)
-    for candidate in (folder, _old(folder)):
+    for candidate in (folder, old_path(folder)):
         if (candidate / STATE_FILE).is_file() and (candidate / MODEL_FILE).is_file():
             return candidate
     return None
@@ -57,11 +54,8 @@ def save_train_state(
     folder: Path, run: Any, result: Any, optimizer: Any, scheduler: Any, scaler: Any, *, epoch: int
 ) -> Path:
     """Write the state after `epoch` finished epochs; `run` is loop.Fit, `result` LoopResult."""
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(folder)  # what a save killed mid-way left behind
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
+
+    def write(tmp: Path) -> None:
         save_model(_unwrapped(run.model), str(tmp / MODEL_FILE))
         tensors, groups = _flatten_optimizer(optimizer.state_dict())
         save_file(tensors, str(tmp / OPTIMIZER_FILE))
@@ -79,11 +73,9 @@ def save_train_state(
             "rng": _rng_states(),
         }
         (tmp / STATE_FILE).write_text(json.dumps(state), encoding="utf-8")
-        _replace_folder(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return folder
+
+    # A kill between the swap's two renames leaves only `.NAME.old`: find_train_state uses it.
+    return write_folder_atomically(Path(folder), write)
 
 
 def restore_train_state(
@@ -192,17 +184,3 @@ def _set_rng_states(rng: dict[str, Any]) -> None:
     torch.set_rng_state(torch.tensor(rng["torch"], dtype=torch.uint8))
     if rng["cuda"] and torch.cuda.is_available() and len(rng["cuda"]) == torch.cuda.device_count():
         torch.cuda.set_rng_state_all([torch.tensor(s, dtype=torch.uint8) for s in rng["cuda"]])
-
-
-def _old(folder: Path) -> Path:
-    return folder.with_name(f".{folder.name}.old")
-
-
-def _replace_folder(tmp: Path, folder: Path) -> None:
-    # A kill between the two renames leaves only `.NAME.old`: find_train_state falls back to it.
-    old = _old(folder)
-    if folder.exists():
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(folder, old)
-    os.replace(tmp, folder)
-    shutil.rmtree(old, ignore_errors=True)

@@ -14,10 +14,10 @@ from engine.data.episodes import (
     greedy_pick,
     mention_counts,
     meta_pools,
-    restrict,
     split_types,
 )
 from engine.data.fewnerd import io_to_iob2, iob2_to_io, read_episodes, write_episodes
+from engine.data.tasks import keep_types
 from engine.data.types import DataError, Sentence
 
 
@@ -128,7 +128,7 @@ def test_too_few_mentions_is_a_clear_error():
 
 def test_restrict_turns_other_types_into_o():
     s = sent("Ann met Bob Jones", "B-PER O B-ORG I-ORG")
-    assert restrict(s, ["ORG"]).tags == ("O", "O", "B-ORG", "I-ORG")
+    assert keep_types(s, ["ORG"]).tags == ("O", "O", "B-ORG", "I-ORG")
 
 
 def test_fewnerd_io_labels_round_trip():

@@ -158,3 +158,15 @@ def test_a_paused_worker_is_not_lost_and_cancel_stops_it(one_slot, monkeypatch):
     assert run.status is RunStatus.STOPPED
     assert proc.returncode == 143  # it left the wait at the stop request, inside the grace
     assert matrix_rows(run_id) == 1
+
+
+def test_the_data_parallel_helpers_tracker_honours_the_gate(lab):
+    """Ranks 1..N-1 must wait at the gate too, or they block in a collective rank 0 never joins."""
+    from engine.training.distributed import DiscardingTracker
+
+    run_id = create_run_record(parse_config(paced_config()))
+    helper = DiscardingTracker(run_id)
+    assert not helper.task_allowed(1)
+    assert task_gate.allow_next_task(run_id, 1)
+    assert helper.task_allowed(1) and not helper.task_allowed(2)
+    assert DiscardingTracker().task_allowed(5)  # a run outside the lab database has no gate

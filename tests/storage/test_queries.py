@@ -44,6 +44,27 @@ def test_list_runs_newest_first_with_filters(db_url: str):
     assert not isinstance(everything[0], queries.RunDetail)
 
 
+def test_list_runs_by_group_name_and_literal_prefix(db_url: str):
+    groups = ["les_1:a", "les_1:b", "lesX1:c", "les%1:d", "les_1", None, "other"]
+    with db.write_session(db_url) as session:
+        for i, group in enumerate(groups):
+            runs.create_run(
+                session, name=f"r{i}", kind="finetune", method="full", config={}, group_name=group
+            )
+    with db.read_session(db_url) as session:
+        exact = queries.list_runs(session, group_name="les_1")
+        prefixed = queries.list_runs(session, group_prefix="les_1:")
+        percent = queries.list_runs(session, group_prefix="les%")
+        both = queries.list_runs(session, group_prefix="les_1", kind="meta")
+        newest = queries.list_runs(session, group_prefix="les_1", limit=2)
+    assert [r.name for r in exact] == ["r4"]
+    # `_` and `%` are literal characters, not LIKE wildcards: "lesX1:c" does not match.
+    assert [r.name for r in prefixed] == ["r1", "r0"]
+    assert [r.name for r in percent] == ["r3"]
+    assert both == []
+    assert [r.name for r in newest] == ["r4", "r1"]
+
+
 def test_rows_are_frozen_plain_values_usable_after_the_session(db_url: str):
     (run_id, *_) = _make_runs(db_url)
     with db.read_session(db_url) as session:

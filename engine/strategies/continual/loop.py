@@ -134,15 +134,14 @@ class ContinualLoop:
         """A paced run (pause_between_tasks): wait until the tracker's gate allows task t (the
         dashboard's Next task button); False when asked to stop meanwhile. Flushing while it
         waits also refreshes the heartbeat, so a paused run never looks lost."""
-        allowed = getattr(self.tracker, "task_allowed", None)  # trackers without a gate: go
-        if allowed is None or allowed(t):
+        if self.tracker.task_allowed(t):
             return True
         # the summary key pages read to offer the button (engine.task_gate.PAUSED_KEY)
         self.tracker.update_summary(paused_before_task=t)
         self.say(f"paused before {self.stream.tasks[t].name}: waiting for Next task")
         try:
             waited = 0
-            while not allowed(t):
+            while not self.tracker.task_allowed(t):
                 if self.tracker.should_stop():
                     return False
                 time.sleep(GATE_POLL_S)

@@ -43,7 +43,7 @@ def run_continual(ctx: RunContext) -> dict[str, Any]:
         )
         ctx.tracker.log_artifact("checkpoint", target, f"task_{t}")
 
-    capture = start_mapping(ctx, stream_probe(stream, cfg.data, cfg.train.seed), tokenizer)
+    capture = start_mapping(ctx, stream_probe(stream), tokenizer)
     capture.capture(model, "initial")
 
     def after_task(t: int) -> None:

@@ -13,7 +13,13 @@ import copy
 import torch
 import torch.nn.functional as F
 
-from engine.strategies.meta.learner import WEIGHT_DECAY, Adapted, EpisodeTensors, curve_steps
+from engine.strategies.meta.learner import (
+    WEIGHT_DECAY,
+    Adapted,
+    EpisodeTensors,
+    clip_and_step,
+    curve_steps,
+)
 from engine.strategies.meta.maml import EpisodeModel
 from engine.training.optim import make_optimizer
 
@@ -44,9 +50,7 @@ class FinetuneBaseline:
             model.train()
             loss = F.cross_entropy(model(*episode.support.inputs()), episode.support.targets)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), self.grad_clip)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
+            clip_and_step(list(model.parameters()), optimizer, self.grad_clip)
         model.eval()
         with torch.no_grad():
             query = model.encoder(*episode.query.inputs())

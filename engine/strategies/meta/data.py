@@ -24,13 +24,13 @@ from engine.data.episodes import (
     EpisodeError,
     EpisodeSampler,
     MetaPools,
-    sentence_types,
 )
 from engine.data.episodes import (
     meta_pools as split_pools,
 )
 from engine.data.fewnerd import read_episodes
 from engine.data.sources import BUILTIN_PREFIX, load_source
+from engine.data.tasks import sentence_types
 from engine.data.types import DataError, Problem, Sentence
 
 

@@ -79,9 +79,9 @@ class MetaScores:
             "query_sentences": len(gold),
         }
         if len(steps) > 1:
-            curve = {
-                s: entity_report(gold, p).f1 for s, p in zip(steps, predicted_by_step, strict=True)
-            }
+            pairs = zip(steps[:-1], predicted_by_step[:-1], strict=True)
+            curve = {s: entity_report(gold, p).f1 for s, p in pairs}
+            curve[steps[-1]] = report.f1  # the final step is the episode's score: reuse it
             self.curves.append(curve)
             record["curve"] = [[s, f] for s, f in curve.items()]
         self.episodes.append(record)
@@ -92,14 +92,16 @@ class MetaScores:
     def pooled(self) -> NerReport:
         return entity_report(self.gold, self.pred)
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self, pooled: NerReport | None = None) -> dict[str, Any]:
+        """Over the episodes so far; `pooled` saves recomputing self.pooled() when known."""
         f1s = [e["f1"] for e in self.episodes]
         mean, half = mean_ci95(f1s)
+        pooled = self.pooled() if pooled is None else pooled
         return {
             "f1_mean": mean,
             "f1_ci95": half,
             "f1_std": statistics.stdev(f1s) if len(f1s) > 1 else None,
-            "f1_micro": self.pooled().f1,
+            "f1_micro": pooled.f1,
             "episodes": len(f1s),
         }
 

@@ -111,7 +111,8 @@ def run_meta(ctx: RunContext) -> dict[str, Any]:
     summary["test_seconds"] = round(time.perf_counter() - started, 3)
     if stopped:
         return summary | {"cancelled": True}
-    meta = scores.summary() | {
+    report = scores.pooled()  # seqeval over every query sentence: once
+    meta = scores.summary(pooled=report) | {
         "n_way": strategy.n_way,
         "k_shot": strategy.k_shot,
         "method": strategy.method,
@@ -121,7 +122,6 @@ def run_meta(ctx: RunContext) -> dict[str, Any]:
         "cross_domain": data.cross_domain,
     }
     ctx.tracker.update_summary(meta=meta)
-    report = scores.pooled()
     ctx.tracker.log_evaluation("test", "episodes-pooled", report, step=summary["steps"])
     summary.update(meta=meta, test_f1=meta["f1_mean"], test_precision=report.precision)
     summary["test_recall"] = report.recall
