@@ -1,6 +1,6 @@
 """Lifelong NER Lab dashboard (entry point: `streamlit run app.py`).
 
-Routes to the pages in `pages/` with st.navigation. Pages import `storage`, `engine.jobs` and
+Routes to the pages in `pages/` with st.navigation. Pages import `storage`, `engine.api` and
 `engine.config` only: no torch or transformers at import time, so every page renders in well
 under a second. Each rerun also lets the launcher start queued jobs and mark lost ones
 (throttled to once every few seconds, see pages.ui.reconcile_jobs).

@@ -1,7 +1,7 @@
 """Benchmark: the same tiny run on the local job backend and on Ray, side by side in one run.
 
 Starts a Ray head on 127.0.0.1 (2 CPUs, dashboard on loopback; or uses --address), then submits
-the same tiny fine-tuning run through engine.jobs with LAB_JOB_BACKEND=local and =ray, taking
+the same tiny fine-tuning run through engine.api with LAB_JOB_BACKEND=local and =ray, taking
 turns, and measures for each: submit -> RUNNING (the worker claimed the run), submit -> final
 state as the dashboard sees it (reconcile every 0.2 s), and the run's own duration (started_at to
 finished_at). Overhead = submit-to-done minus the run's own time. Stops the head it started.
@@ -63,7 +63,7 @@ def stop_head() -> None:
 
 
 def one_run(backend: str) -> dict[str, float | str]:
-    from engine import jobs
+    from engine import api as jobs
     from engine.config import load_config
     from storage import queries
     from storage.db import read_session

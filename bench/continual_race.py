@@ -42,7 +42,7 @@ def race_config(method: str, args: argparse.Namespace) -> dict:
 
 def main() -> None:
     from engine.config import parse_config
-    from engine.runner import create_run_record, execute_run
+    from engine.jobs.runner import create_run_record, execute_run
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--methods", default=",".join(METHODS))

@@ -73,7 +73,7 @@ def pretrain_config(corpus: Path, seed: int, args: argparse.Namespace) -> dict:
 
 def write_text_corpus(target: Path) -> int:
     """Train + dev sentences as plain text, one per line, shuffled (the unlabelled corpus)."""
-    from engine.pretrain.corpus import load_documents
+    from engine.strategies.pretrain.corpus import load_documents
 
     docs = load_documents(str(WNUT / "train.txt")) + load_documents(str(WNUT / "dev.txt"))
     random.Random(0).shuffle(docs)  # so --mlm-max-docs takes train and dev text alike
@@ -83,7 +83,7 @@ def write_text_corpus(target: Path) -> int:
 
 def run(raw: dict) -> tuple[int, dict, float]:
     from engine.config import parse_config
-    from engine.runner import create_run_record, execute_run
+    from engine.jobs.runner import create_run_record, execute_run
 
     # claimed at once: no dispatcher (any `engine show` reconciles) may start a worker for it
     run_id = create_run_record(parse_config(raw), claim_pid=os.getpid())

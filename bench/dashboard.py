@@ -3,7 +3,7 @@
 Builds a database of 200 runs and 1,000,000 metric points (in a temporary LAB_HOME), then:
 - renders every page with AppTest (first render and median of 3) and the biggest run's page,
 - times the run page's curve query (downsampled series) on a 50,000-point series,
-- measures submit-to-first-metric of a real tiny job through engine.jobs (CPU).
+- measures submit-to-first-metric of a real tiny job through engine.api (CPU).
 
     .venv/bin/python bench/dashboard.py [--runs 200] [--points 1000000] [--skip-job]
 """
@@ -107,7 +107,7 @@ def curve_query_ms(run_id: int) -> float:
 
 
 def submit_to_first_metric() -> float:
-    from engine import jobs
+    from engine import api as jobs
     from engine.config import load_config
     from storage import queries
     from storage.db import read_session

@@ -31,7 +31,7 @@ def run_once(devices: int, threads: int, args: argparse.Namespace) -> dict[str, 
     import torch
 
     from engine.config import parse_config
-    from engine.runner import create_run_record, execute_run
+    from engine.jobs.runner import create_run_record, execute_run
     from storage import queries
     from storage.db import read_session
 

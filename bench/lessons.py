@@ -1,6 +1,7 @@
-"""Time every lesson preset (engine/lessons.py) alone, one after another, and measure its effect.
+"""Time every lesson preset (engine/lessons/presets.py) alone, one after another, and measure its
+effect.
 
-Each run step is started the way the Lessons page starts it: `engine.jobs.submit` of every
+Each run step is started the way the Lessons page starts it: `engine.api.submit` of every
 preset under one group, one background job at a time (LAB_MAX_JOBS=1, as on a CPU laptop), so
 the seconds include each worker's start (Python + torch import) and the wait between the runs
 of a race. A paced run (lesson 2) is allowed every task up front. `--in-process` runs the
@@ -73,7 +74,7 @@ def effect(lesson_id: str, step_id: str, runs: list[tuple[str, str, dict[str, An
 
 
 def run_step_in_jobs(configs: list[Any], group: str, paced: bool) -> list[int]:
-    from engine import jobs
+    from engine import api as jobs
     from storage.models import TERMINAL_STATES
 
     ids = [jobs.submit(cfg, group_name=group) for cfg in configs]
@@ -89,8 +90,8 @@ def run_step_in_jobs(configs: list[Any], group: str, paced: bool) -> list[int]:
 
 
 def run_step_in_process(configs: list[Any], group: str) -> list[int]:
-    from engine.runner import RunFailed, create_run_record, execute_run
-    from engine.task_gate import allow_next_task
+    from engine.jobs.runner import RunFailed, create_run_record, execute_run
+    from engine.jobs.task_gate import allow_next_task
 
     ids = []
     for cfg in configs:
@@ -105,7 +106,7 @@ def run_step_in_process(configs: list[Any], group: str) -> list[int]:
 
 
 def main() -> None:
-    from engine import lessons
+    from engine.lessons import presets as lessons
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--only", default="", help="comma-separated lesson ids (default: all)")

@@ -84,7 +84,7 @@ def main() -> None:
     import torch
 
     from engine.config import parse_config
-    from engine.runner import create_run_record, execute_run
+    from engine.jobs.runner import create_run_record, execute_run
     from storage import queries
     from storage.db import read_session
 

@@ -84,10 +84,10 @@ def _fail(message: str, code: int = 1) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from engine.runner import create_run_record
+    from engine.jobs.runner import create_run_record
 
     if args.from_run is not None:
-        from engine.run_summary import stored_config
+        from engine.runs.summary import stored_config
 
         cfg = load_config(None, overrides=args.overrides, base=stored_config(args.from_run))
     elif args.config:
@@ -101,9 +101,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run_foreground(run_id: int, *, quiet: bool) -> int:
     """Execute a run claimed by this process; print the result and `run_id=ID` last."""
-    from engine.db_tracker import DbTracker
-    from engine.heartbeat import Heartbeat
-    from engine.runner import RunFailed, execute_run
+    from engine.jobs.heartbeat import Heartbeat
+    from engine.jobs.runner import RunFailed, execute_run
+    from engine.tracking.db_tracker import DbTracker
 
     tracker = DbTracker(run_id)
     # Beats through model loading and evaluation; stops training if the run is cancelled.
@@ -130,7 +130,7 @@ def _run_foreground(run_id: int, *, quiet: bool) -> int:
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
-    from engine.resume import ResumeError, prepare_resume
+    from engine.jobs.resume import ResumeError, prepare_resume
 
     try:
         run_id = prepare_resume(args.run_id, claim_pid=os.getpid())
@@ -141,7 +141,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_submit(args: argparse.Namespace) -> int:
-    from engine.launcher import submit
+    from engine.jobs.launcher import submit
 
     cfg = load_config(args.config, overrides=args.overrides)
     run_id = submit(cfg, group_name=args.group)
@@ -151,7 +151,7 @@ def cmd_submit(args: argparse.Namespace) -> int:
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
-    from engine.launcher import cancel
+    from engine.jobs.launcher import cancel
 
     cancelled = cancel(args.run_id, grace_s=args.grace, wait=True)
     status = _status(args.run_id)
@@ -171,8 +171,8 @@ def _status(run_id: int) -> str | None:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from engine.launcher import reconcile
-    from engine.run_summary import format_summary, run_summary
+    from engine.jobs.launcher import reconcile
+    from engine.runs.summary import format_summary, run_summary
 
     reconcile()  # a vanished job shows as FAILED (lost), not as RUNNING forever
     summary = run_summary(args.run_id)
@@ -183,8 +183,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from engine.launcher import reconcile
-    from engine.run_summary import format_run_table, list_summaries
+    from engine.jobs.launcher import reconcile
+    from engine.runs.summary import format_run_table, list_summaries
 
     reconcile()
 
@@ -194,7 +194,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from engine.export import export_run
+    from engine.runs.export import export_run
 
     out = export_run(args.run_id, args.dir)
     print(f"exported run {args.run_id} to {out}")
@@ -208,14 +208,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from engine.predict_client import PredictError, resolve_checkpoint
+    from engine.inference.client import PredictError, resolve_checkpoint
 
     text = args.text if args.text is not None else sys.stdin.read()
     try:
         stage = resolve_checkpoint(args.run_id, args.stage)
     except PredictError as err:
         return _fail(str(err))
-    from engine.inference import tag_text
+    from engine.inference.tagger import tag_text
 
     result = {"run_id": args.run_id, "stage": stage.name} | tag_text(stage.path, text, args.device)
     if args.json:
@@ -229,8 +229,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
-    from engine.bundle import BundleError, export_bundle
-    from engine.bundle_import import import_bundle
+    from engine.runs.bundle import BundleError, export_bundle
+    from engine.runs.bundle_import import import_bundle
 
     try:
         if args.bundle_command == "import":
@@ -241,7 +241,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
         *ids, out = args.items
         run_ids = [int(i) for i in ids] if ids else []
         if args.group:
-            from engine.run_data import group_run_ids
+            from engine.runs.run_data import group_run_ids
 
             run_ids += group_run_ids(args.group)
             if not run_ids:

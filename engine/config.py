@@ -2,8 +2,8 @@
 
 Every field has a default that works offline on a 2-core CPU; unknown keys and out-of-range values
 are rejected with a message that names the field (`ConfigError`). Strategy sections are looked up
-by `strategy.kind` in a registry (engine/config_base.py); each strategy's section has its own module
-(config_continual, config_meta, config_pretrain) and registers itself.
+by `strategy.kind` in a registry (engine/strategies/registry.py); each kind's section lives in
+its folder (engine/strategies/<kind>/config.py) and registers itself.
 
     cfg = load_config("examples/finetune_news.yaml", overrides=["train.epochs=1"])
 """
@@ -24,10 +24,10 @@ from pydantic import (
     model_validator,
 )
 
-from engine.config_base import STRATEGY_CONFIGS as STRATEGY_CONFIGS
-from engine.config_base import ConfigError as ConfigError
-from engine.config_base import Section as Section
-from engine.config_base import register_strategy_config as register_strategy_config
+from engine.strategies.registry import STRATEGY_CONFIGS as STRATEGY_CONFIGS
+from engine.strategies.registry import ConfigError as ConfigError
+from engine.strategies.registry import Section as Section
+from engine.strategies.registry import register_strategy_config as register_strategy_config
 
 
 class DataConfig(Section):
@@ -44,30 +44,15 @@ class DataConfig(Section):
     )
 
 
-class FinetuneStrategy(Section):
-    kind: Literal["finetune"] = "finetune"
-    mode: Literal["full", "frozen", "lora"] = Field(
-        "full",
-        description="full: all weights; frozen: head (+ top-k layers); lora: low-rank adapters",
-    )
-    trainable_layers: int = Field(
-        0, ge=0, le=48, description="frozen mode: how many top encoder layers also train"
-    )
-    lora_r: int = Field(8, ge=1, le=256, description="LoRA rank")
-    lora_alpha: int = Field(16, ge=1, le=1024, description="LoRA scaling numerator")
-    lora_dropout: float = Field(0.1, ge=0.0, lt=1.0, description="Dropout on LoRA inputs")
-
-
-register_strategy_config("finetune", FinetuneStrategy)
-
 # Each strategy's section lives in its own module and registers itself on import; re-exported
 # here so pages and callers keep importing every section from engine.config.
-from engine.config_continual import ContinualStrategy as ContinualStrategy  # noqa: E402
-from engine.config_continual import DomainData as DomainData  # noqa: E402
-from engine.config_continual import TaskStreamConfig as TaskStreamConfig  # noqa: E402
-from engine.config_meta import EpisodeCounts as EpisodeCounts  # noqa: E402
-from engine.config_meta import MetaStrategy as MetaStrategy  # noqa: E402
-from engine.config_pretrain import PretrainStrategy as PretrainStrategy  # noqa: E402
+from engine.strategies.continual.config import ContinualStrategy as ContinualStrategy  # noqa: E402
+from engine.strategies.continual.config import DomainData as DomainData  # noqa: E402
+from engine.strategies.continual.config import TaskStreamConfig as TaskStreamConfig  # noqa: E402
+from engine.strategies.finetune.config import FinetuneStrategy as FinetuneStrategy  # noqa: E402
+from engine.strategies.meta.config import EpisodeCounts as EpisodeCounts  # noqa: E402
+from engine.strategies.meta.config import MetaStrategy as MetaStrategy  # noqa: E402
+from engine.strategies.pretrain.config import PretrainStrategy as PretrainStrategy  # noqa: E402
 
 
 class TrainConfig(Section):

@@ -2,7 +2,8 @@
 
 Not a page: the Runs page calls `run_share` on a run's page and `import_section` under the run
 list; the Forgetting page calls `race_share` under a strategy race. Everything goes through the
-engine.jobs facade (engine.bundle, engine.bundle_import, engine.chart_export); the report and
+engine.api facade (engine.runs.bundle, engine.runs.bundle_import, engine.runs.chart_export); the
+report and
 bundle are built only when their button is clicked.
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from engine import jobs
+from engine import api as jobs
 from pages import ui
 from pages.i18n import t
 

@@ -1,8 +1,8 @@
 """Data: upload and check a file, import it as a dataset, and look inside any dataset.
 
-The upload's bytes go to engine.jobs.validate_upload / import_upload, which store them under a
+The upload's bytes go to engine.api.validate_upload / import_upload, which store them under a
 server-chosen name; the client's file name is only shown. Statistics and previews come from
-engine.jobs.dataset_stats / dataset_preview (cached per dataset).
+engine.api.dataset_stats / dataset_preview (cached per dataset).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine import jobs
+from engine import api as jobs
 from pages import ui
 from pages.i18n import t
 from storage import queries

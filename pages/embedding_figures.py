@@ -1,6 +1,6 @@
 """Figures of the Embeddings page, as pure functions of the stored mapping records.
 
-Not a page (app.py does not register it). `MappingView` is what engine.mapping_report stored for
+Not a page (app.py does not register it). `MappingView` is what engine.probe.report stored for
 one run: the probe (sentences, each token's sentence/word/gold type), one payload of points per
 stage (x, y, predicted types, 2-D type centroids) and the statistics. Everything here returns
 Plotly figures or plain lists, so it is tested without Streamlit.

@@ -1,7 +1,7 @@
 """Embeddings: how a run's mapping from tokens to vectors moved, stage by stage (`?run=ID`).
 
 Each point is one probe token (dev sentences), placed by one 2-D projection fitted on every stage
-of the run (engine.mapping_report), so a point that moves between stages moved in the model.
+of the run (engine.probe.report), so a point that moves between stages moved in the model.
 Colour by gold type, by correctness or by predicted type; hover shows the token in its sentence;
 a stage slider, or Plotly animation frames with a play button; arrows from one stage to another
 for a type's centroid or for every occurrence of a searched token. The side panel has the

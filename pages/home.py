@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from engine import jobs
+from engine import api as jobs
 from engine.config import parse_config
 from pages import ui
 from pages.i18n import t

@@ -1,4 +1,5 @@
-"""The charts a lesson step shows for its runs (engine.lessons chart ids), read from storage.
+"""The charts a lesson step shows for its runs (engine.lessons.presets chart ids), read from
+storage.
 
 Not a page (app.py does not register it). `draw(chart, group)` draws one chart for the runs of
 one press of Run; the figures are pure functions of stored values, so tests call them alone.
@@ -12,7 +13,7 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine import jobs
+from engine import api as jobs
 from pages import ui
 from pages.embedding_figures import load_view, scatter_figure
 from pages.i18n import t
@@ -183,7 +184,7 @@ def draw_matrix(run: queries.RunRow) -> None:
 
 
 def draw(chart: str, group: LessonGroup) -> None:
-    """One chart of engine.lessons for the runs of `group`."""
+    """One chart of engine.lessons.presets for the runs of `group`."""
     runs = list(group.runs)
     lessons = jobs.lessons
     if chart == lessons.EMBEDDINGS:

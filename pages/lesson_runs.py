@@ -1,10 +1,10 @@
 """The Lessons page's runs: which stored runs belong to a lesson step, and starting new ones.
 
 Not a page (app.py does not register it). Every press of Run submits the step's presets under
-one fresh group_name `lesson:<lesson>:<step>:<time>` (engine.lessons.new_group), so a lesson
+one fresh group_name `lesson:<lesson>:<step>:<time>` (engine.lessons.presets.new_group), so a lesson
 run is kept like any other and the page finds the latest one again: opening a lesson shows the
 last result at once, and "Run again" just makes a newer group. `pace_control` draws the Next
-task / Stop buttons of a paced continual run (engine.task_gate).
+task / Stop buttons of a paced continual run (engine.jobs.task_gate).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from engine import jobs
+from engine import api as jobs
 from pages import ui
 from pages.i18n import t
 from storage import queries

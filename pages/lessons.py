@@ -1,6 +1,7 @@
 """Lessons: guided classroom lessons (`?lesson=ID`), step by step, in English or Chinese.
 
-Each lesson (engine.lessons) is a short sequence: an explanation, a question for the students
+Each lesson (engine.lessons.presets) is a short sequence: an explanation, a question for the
+students
 to predict, a Run button with a preset that finishes on a laptop CPU in a few minutes, the
 live chart, and what to notice. Steps appear one at a time ("Next step") and stay on screen,
 so the chart is still there while the class discusses it. A finished lesson run is kept: the
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine import jobs
+from engine import api as jobs
 from pages import lesson_charts, lesson_runs, ui
 from pages.i18n import t
 from pages.lesson_runs import LessonGroup

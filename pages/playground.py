@@ -2,7 +2,7 @@
 
 Any finished run with a checkpoint, at any stage a continual run kept (after task 0, 1, ...),
 so a class can watch one sentence forget: PER found after task 0, gone after task 2. Tagging
-runs in a subprocess (`engine.jobs.predict_text` -> `python -m engine predict`), never torch in
+runs in a subprocess (`engine.api.predict_text` -> `python -m engine predict`), never torch in
 this process; results are cached per (run, stage, text). `?run=ID` preselects a run.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from engine import jobs
+from engine import api as jobs
 from pages import playground_view as view
 from pages import ui
 from pages.i18n import t

@@ -1,6 +1,6 @@
 """What the Playground draws from a tagging result: highlighted text and entity differences.
 
-Pure functions over the JSON `python -m engine predict --json` prints (engine.inference), so
+Pure functions over the JSON `python -m engine predict --json` prints (engine.inference.tagger), so
 they are tested without Streamlit:
 
     html = highlighted(result, colours)          # the text with each entity on its type's colour

@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine import jobs
+from engine import api as jobs
 from pages import bundle_ui, run_downloads, ui
 from pages.i18n import t
 from storage import continual as continual_store

@@ -1,4 +1,4 @@
-"""Train: a wizard that builds one RunConfig and launches it with engine.jobs.submit.
+"""Train: a wizard that builds one RunConfig and launches it with engine.api.submit.
 
 Steps: data -> backbone -> strategy and mode -> hyperparameters -> review (the exact YAML, a
 time estimate, download) -> Launch. The config being built lives in st.session_state["wiz"] as
@@ -18,7 +18,7 @@ from typing import Any
 
 import streamlit as st
 
-from engine import jobs
+from engine import api as jobs
 from engine.config import (
     RECOMMENDED_LR,
     STRATEGY_CONFIGS,

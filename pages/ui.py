@@ -1,7 +1,7 @@
 """What every dashboard page shares: status badges, colours, reads, friendly errors, job upkeep.
 
 Not a page itself (app.py does not register it). Pages stay thin: widgets -> config ->
-`engine.jobs` / `storage.queries`; this module only saves them repeating small pieces.
+`engine.api` / `storage.queries`; this module only saves them repeating small pieces.
 
     from pages import ui
     from pages.i18n import t
@@ -34,7 +34,7 @@ import pandas  # noqa: F401
 import plotly.graph_objects  # noqa: F401
 import streamlit as st
 
-from engine import jobs
+from engine import api as jobs
 from engine.config import ConfigError, parse_config
 from pages.i18n import t
 from storage import queries
@@ -120,7 +120,7 @@ def read(query: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 @st.cache_data(ttl=60, show_spinner=False)
 def machine() -> dict[str, Any]:
-    """engine.jobs.machine_info() plus the concurrency limit, refreshed every minute."""
+    """engine.api.machine_info() plus the concurrency limit, refreshed every minute."""
     info = dict(jobs.machine_info())
     info["max_concurrent_jobs"] = jobs.max_concurrent_jobs()
     return info

@@ -10,7 +10,7 @@ from typing import Any, get_args
 import pandas as pd
 import streamlit as st
 
-from engine import jobs
+from engine import api as jobs
 from engine.config import (
     ConfigError,
     RunConfig,

@@ -1,4 +1,5 @@
-"""Writes for importing runs from another lab (engine.bundle): a finished run as it was recorded.
+"""Writes for importing runs from another lab (engine.runs.bundle): a finished run as it was
+recorded.
 
 A run made by `storage.runs.create_run` starts PENDING and moves through the job life cycle;
 an imported run arrives finished, with its own status and timestamps, so it is inserted whole

@@ -39,6 +39,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from storage.paths import database_url
+from storage.schema import ensure_schema
+from storage.sqlite_damage import translate_damage
+from storage.transactions import BEGIN_OPTION as BEGIN_OPTION
+from storage.transactions import READ_OPTIONS as READ_OPTIONS
+from storage.transactions import WRITE_OPTIONS as WRITE_OPTIONS
+from storage.transactions import StorageError as StorageError
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # PostgreSQL's counterpart of busy_timeout: how long a writer waits for the write lock.
@@ -48,16 +54,6 @@ POSTGRES_LOCK_TIMEOUT_MS = 10_000
 POSTGRES_WRITE_LOCK_KEY = 0x6C61626E6572
 # Answers the new journal mode, or the old one when SQLite cannot switch (memory, NFS...).
 _JOURNAL_MODE_PRAGMA = "PRAGMA journal_mode = WAL"
-
-# Execution option read by the "begin" hooks: IMMEDIATE for writers (SQLite's BEGIN IMMEDIATE,
-# PostgreSQL's advisory write lock), DEFERRED for readers.
-_BEGIN_OPTION = "lab_sqlite_begin"
-WRITE_OPTIONS = {_BEGIN_OPTION: "IMMEDIATE"}
-READ_OPTIONS = {_BEGIN_OPTION: "DEFERRED"}
-
-
-class StorageError(RuntimeError):
-    """The database cannot be used as the lab needs (for example WAL is unavailable)."""
 
 
 _engines: dict[tuple[str, int], Engine] = {}
@@ -101,9 +97,6 @@ def init_db(engine: Engine) -> None:
     """
     if engine in _initialised:
         return
-    # Imported here: storage.schema builds on this module (locks, StorageError).
-    from storage.schema import ensure_schema
-
     ensure_schema(engine)
     _initialised.add(engine)
 
@@ -172,8 +165,6 @@ def _create_engine(url: str) -> Engine:
     )
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _emit_sqlite_begin)
-    from storage.sqlite_damage import translate_damage  # imports this module: not at the top
-
     # A damaged file: one clear DatabaseDamaged error, at this probe if SQLite notices here.
     event.listen(engine, "handle_error", translate_damage)
     # Probe now: a database where WAL cannot work must fail at start-up (RELIABILITY 5).
@@ -214,7 +205,7 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _emit_sqlite_begin(conn: Connection) -> None:
-    mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+    mode = conn.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
     conn.exec_driver_sql("BEGIN IMMEDIATE" if mode == "IMMEDIATE" else "BEGIN")
 
 
@@ -255,7 +246,7 @@ def _configure_postgresql_connection(dbapi_connection: Any, _record: Any) -> Non
 
 
 def _emit_postgresql_begin(conn: Connection) -> None:
-    mode = conn.get_execution_options().get(_BEGIN_OPTION)
+    mode = conn.get_execution_options().get(BEGIN_OPTION)
     if mode == "IMMEDIATE":
         # Released by COMMIT or ROLLBACK; taken before the first statement, so everything the
         # transaction reads afterwards is what the previous writer committed.

@@ -39,7 +39,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, create_engine
 
-from storage.db import READ_OPTIONS, WRITE_OPTIONS, StorageError
+from storage.transactions import READ_OPTIONS, WRITE_OPTIONS, StorageError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 AUTO_UPGRADE_ENV = "LAB_DB_AUTO_UPGRADE"

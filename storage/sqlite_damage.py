@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.db import StorageError
+from storage.transactions import StorageError
 
 # sqlite3 messages for a file that is not (or no longer) a whole database.
 DAMAGE_MARKERS = ("database disk image is malformed", "file is not a database")

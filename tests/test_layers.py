@@ -11,7 +11,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 HEAVY = {"torch", "transformers", "peft", "datasets", "accelerate"}
-PAGE_ENGINE_MODULES = {"engine.jobs", "engine.config"}
+PAGE_ENGINE_MODULES = {"engine.api", "engine.config"}
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -50,7 +50,8 @@ def load_source(spec: str, split: str, seed: int = 0) -> Corpus:
 
 def hold_out(items: list[T], share: float, seed: int) -> tuple[list[T], list[T]]:
     """(kept, held): a seeded `share` of the items (at least one when there are two or more),
-    both in their original order. Sentences here; engine.pretrain.corpus holds out documents."""
+    both in their original order. Sentences here; engine.strategies.pretrain.corpus holds out
+    documents."""
     order = list(range(len(items)))
     random.Random(seed).shuffle(order)
     n_dev = max(1, int(len(items) * share)) if len(items) > 1 else 0

@@ -5,7 +5,8 @@
 - `tiny`: a 2-layer BERT initialised from scratch (the MiniLM tokenizer's vocabulary), for tests
   and the pretraining lesson.
 - `tiny-corpus`: the same small BERT with a WordPiece vocabulary built from the run's training
-  data (engine.pretrain.vocab): every CJK character is its own token, so a Chinese corpus runs
+  data (engine.strategies.pretrain.vocab): every CJK character is its own token, so a Chinese
+  corpus runs
   offline with no pretrained Chinese model.
 - a local directory (a saved checkpoint, a downloaded model): resolved and checked.
 - `hf:ORG/NAME`: a Hugging Face Hub id, used only when asked for by that prefix; it must already
@@ -138,7 +139,7 @@ def load_tokenizer(backbone: Backbone, corpus: Iterable[Sequence[str]] | None = 
                 f"backbone {backbone.key!r} builds its vocabulary from the training data, "
                 "which this strategy does not provide; use tiny or a model folder"
             )
-        from engine.pretrain.vocab import build_vocab_tokenizer
+        from engine.strategies.pretrain.vocab import build_vocab_tokenizer
 
         return build_vocab_tokenizer(list(corpus), vocab_size=CORPUS_VOCAB_SIZE)
 

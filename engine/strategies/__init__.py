@@ -1,9 +1,11 @@
-"""Strategy registry: one file per strategy, each registers itself under a `StrategyKind`."""
+"""Strategies: one folder per kind (finetune, continual, meta, pretrain).
 
-from engine.strategies import continual as _continual  # noqa: F401  (registers itself)
-from engine.strategies import finetune as _finetune  # noqa: F401  (registers itself)
-from engine.strategies import meta as _meta  # noqa: F401  (registers itself)
-from engine.strategies import pretrain as _pretrain  # noqa: F401  (registers itself)
-from engine.strategies.base import STRATEGIES, RunContext, StrategyKind, get_strategy
+Each kind's folder holds a torch-free `config.py` (its config section, registered by kind), a
+`run.py` (its entry function, registered with `engine.strategies.base.register_strategy`) and
+one module per method or concept. Importing this package, `registry` or any `config.py`
+imports no torch: pages read configs; `registry.get_strategy(kind)` loads the run module.
 
-__all__ = ["STRATEGIES", "RunContext", "StrategyKind", "get_strategy"]
+May import: engine.config, engine.data, engine.models, engine.metrics, engine.training,
+engine.probe, engine.tracking (the tracker protocol). Never storage: a strategy reports through
+its tracker only.
+"""

@@ -1,24 +1,17 @@
-"""What every strategy receives (`RunContext`) and the registry they are looked up in."""
+"""What every strategy receives (`RunContext`); the registry itself is torch-free
+(engine.strategies.registry) and re-exported here for the run modules."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 import torch
 
 from engine.config import RunConfig
-from engine.tracker import Tracker
-
-
-class StrategyKind(StrEnum):
-    FINETUNE = "finetune"
-    CONTINUAL = "continual"
-    PRETRAIN = "pretrain"
-    META = "meta"
+from engine.strategies.registry import StrategyKind as StrategyKind
+from engine.strategies.registry import register_strategy as register_strategy
+from engine.tracking.tracker import Tracker
 
 
 @dataclass
@@ -36,24 +29,3 @@ class RunContext:
         """One line of progress for the console / job log (never the database)."""
         if self.progress:
             print(message, flush=True)
-
-
-StrategyFn = Callable[[RunContext], dict[str, Any]]
-STRATEGIES: dict[StrategyKind, StrategyFn] = {}
-
-
-def register_strategy(kind: StrategyKind) -> Callable[[StrategyFn], StrategyFn]:
-    def add(fn: StrategyFn) -> StrategyFn:
-        STRATEGIES[kind] = fn
-        return fn
-
-    return add
-
-
-def get_strategy(kind: str) -> StrategyFn:
-    try:
-        return STRATEGIES[StrategyKind(kind)]
-    except (ValueError, KeyError):
-        raise ValueError(
-            f"unknown strategy kind {kind!r}; available: {sorted(STRATEGIES)}"
-        ) from None

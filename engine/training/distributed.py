@@ -10,7 +10,7 @@ the loop at the same step. Evaluations run on every rank (identical weights give
 scores), which keeps early stopping and the best weights in step without messages.
 gloo on the CPU, nccl on CUDA (one GPU per rank).
 
-    summary = run_strategy(strategy_fn, ctx)   # engine.runner; one device: strategy_fn(ctx)
+    summary = run_strategy(strategy_fn, ctx)   # engine.jobs.runner; one device: strategy_fn(ctx)
     par = for_fit(model, device)               # engine.training.loop.fit; no-op in one process
 """
 
@@ -28,8 +28,8 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
-from engine import task_gate
 from engine.data.alignment import IGNORE
+from engine.jobs import task_gate
 from engine.metrics.ner import NerReport
 
 # A rank waits this long for the others at a collective: long enough for rank 0 to save a

@@ -23,7 +23,7 @@ from engine.config import TrainConfig
 from engine.data.alignment import Window
 from engine.data.batching import length_grouped_batches, shuffled_batches
 from engine.metrics.ner import NerReport
-from engine.tracker import Tracker
+from engine.tracking.tracker import Tracker
 from engine.training.distributed import FitParallel, for_fit
 from engine.training.optim import make_optimizer, make_scheduler, optimizer_step
 from engine.training.predict import autocast_for

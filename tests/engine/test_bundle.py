@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.bundle import BundleError, export_bundle
-from engine.bundle_import import import_bundle
-from engine.run_data import collect_run
+from engine.runs.bundle import BundleError, export_bundle
+from engine.runs.bundle_import import import_bundle
+from engine.runs.run_data import collect_run
 from storage import continual as continual_store
 from storage import queries, runs
 from storage.db import dispose_engines, read_session, write_session
@@ -202,7 +202,7 @@ def test_cli_round_trip_of_a_real_continual_race(lab, capsys, tmp_path, monkeypa
     import yaml
 
     from engine.cli import main
-    from engine.inference import tag_text
+    from engine.inference.tagger import tag_text
 
     config = {
         "name": "race",

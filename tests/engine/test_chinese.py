@@ -112,7 +112,7 @@ def saved_vocab(checkpoint: str) -> set[str]:
 
 @pytest.mark.slow
 def test_a_short_chinese_run_learns_and_tags_characters(lab, capsys, tmp_path):
-    from engine.inference import tag_text
+    from engine.inference.tagger import tag_text
 
     data = {"train": "builtin:zh_news", "max_train_sentences": 200}
     run_id, summary = run_and_read(run_config(tmp_path, data, epochs=2), capsys)

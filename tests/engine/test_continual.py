@@ -24,7 +24,7 @@ from engine.strategies.continual.lwf import LwfPlugin, distillation_loss
 from engine.strategies.continual.mapping import MappingPlugin, alignment_loss
 from engine.strategies.continual.plugin import TaskState
 from engine.strategies.continual.replay import ReplayBuffer, ReplayPlugin
-from engine.tracker import MemoryTracker
+from engine.tracking.tracker import MemoryTracker
 
 OLD = ["O", "B-PER", "I-PER"]
 NEW = [*OLD, "B-LOC", "I-LOC"]

@@ -13,8 +13,8 @@ from engine.data.alignment import SpecialIds
 from engine.data.tasks import build_stream
 from engine.models.backbones import load_token_classifier, load_tokenizer, resolve_backbone
 from engine.strategies.continual.loop import labels_until, run_stream
-from engine.strategies.finetune import seed_everything
-from engine.tracker import MemoryTracker
+from engine.strategies.finetune.run import seed_everything
+from engine.tracking.tracker import MemoryTracker
 
 # ---- one recorded run through the CLI -----------------------------------------------------
 

@@ -1,10 +1,10 @@
-"""engine.dataset_service: upload checks, server-side names, import, catalog, preview, stats."""
+"""engine.data.service: upload checks, server-side names, import, catalog, preview, stats."""
 
 from __future__ import annotations
 
 import pytest
 
-from engine import dataset_service as ds
+from engine.data import service as ds
 from engine.data.types import Sentence
 from storage import queries
 from storage.db import read_session
@@ -49,8 +49,10 @@ def test_i_without_b_is_offered_a_repair_with_its_location():
     check = ds.validate_upload("w.txt", ORPHAN, max_bytes=10_000)
     assert check.repairs == ("I- without B- -> B-",)
     (warning,) = check.warnings
-    assert warning.startswith("w.txt:5: 1 entities start with a continuation tag")
-    assert warning.endswith("(at w.txt:5)")
+    # The location once, in front: the reason does not repeat it.
+    assert warning == (
+        "w.txt:5: 1 entities start with a continuation tag and no B- ('I-Y'); converted to B-"
+    )
 
 
 def test_over_the_size_cap_is_refused_before_reading():

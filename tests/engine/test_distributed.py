@@ -15,8 +15,8 @@ import pytest
 import torch
 
 from engine.config import ConfigError, parse_config
-from engine.strategies import RunContext
-from engine.tracker import MemoryTracker
+from engine.strategies.base import RunContext
+from engine.tracking.tracker import MemoryTracker
 from engine.training import distributed
 from engine.training.distributed import FitParallel, run_strategy
 
@@ -114,7 +114,7 @@ def test_two_gloo_processes_match_one_process_with_the_same_global_batch(tmp_pat
 
 @pytest.mark.slow
 def test_data_parallel_run_writes_each_metric_once_and_one_checkpoint(lab):
-    from engine.runner import create_run_record, execute_run
+    from engine.jobs.runner import create_run_record, execute_run
     from storage import queries
     from storage.db import read_session
 
@@ -215,7 +215,7 @@ def test_a_crashed_rank_fails_the_run_instead_of_hanging(tmp_path):
 
 @pytest.mark.slow
 def test_continual_tasks_run_data_parallel(lab):
-    from engine.runner import create_run_record, execute_run
+    from engine.jobs.runner import create_run_record, execute_run
     from storage import continual as continual_store
     from storage.db import read_session
 
@@ -241,7 +241,7 @@ def test_continual_tasks_run_data_parallel(lab):
 
 
 def test_the_local_backend_gives_a_multi_device_run_the_least_used_gpus(monkeypatch):
-    from engine.backends import local
+    from engine.jobs.backends import local
 
     monkeypatch.setattr(local, "visible_gpu_ids", lambda: ["0", "1", "2", "3"])
     assert local._pick_gpus(["0", "1,2", None], 2) == "3,0"  # 3 is free, then 0 (one job)

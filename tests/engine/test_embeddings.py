@@ -8,12 +8,12 @@ import torch
 
 from engine.config import ConfigError, MappingConfig, parse_config
 from engine.data.types import Sentence
-from engine.embeddings import ProbeSet, extract, select_words, start_mapping
 from engine.models.backbones import load_token_classifier, load_tokenizer, resolve_backbone
+from engine.probe.capture import ProbeSet, extract, select_words, start_mapping
 from engine.strategies.base import RunContext
 from engine.strategies.continual.run import run_continual
-from engine.strategies.finetune import run_finetune
-from engine.tracker import MemoryTracker
+from engine.strategies.finetune.run import run_finetune
+from engine.tracking.tracker import MemoryTracker
 
 CPU = torch.device("cpu")
 

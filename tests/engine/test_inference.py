@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from engine.inference import entity_spans, split_words, tag_text
+from engine.inference.tagger import entity_spans, split_words, tag_text
 from engine.models.backbones import load_token_classifier, load_tokenizer, resolve_backbone
 from engine.models.checkpoint import save_checkpoint
 
@@ -79,7 +79,7 @@ def test_tag_text_refuses_empty_and_huge_text(tmp_path):
 def test_continual_stages_are_kept_and_tagged_through_the_cli(lab, capsys, tmp_path):
     import yaml
 
-    from engine import jobs
+    from engine import api as jobs
     from engine.cli import main
     from storage import queries
     from storage.db import read_session
@@ -127,7 +127,7 @@ def test_continual_stages_are_kept_and_tagged_through_the_cli(lab, capsys, tmp_p
 def test_predict_client_turns_a_timeout_into_a_clear_error(lab, monkeypatch):
     import subprocess
 
-    from engine import predict_client
+    from engine.inference import client as predict_client
 
     def slow(*args, **kwargs):
         raise subprocess.TimeoutExpired(args[0], kwargs["timeout"])

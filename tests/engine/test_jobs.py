@@ -18,9 +18,9 @@ from typing import TypeVar
 
 import pytest
 
-from engine import launcher
 from engine.cli import main
 from engine.config import ConfigError, RunConfig, load_config
+from engine.jobs import launcher
 from storage import queries
 from storage import runs as run_store
 from storage.db import read_session, write_session
@@ -174,7 +174,7 @@ def test_dispatch_starts_one_worker_per_gpu_with_its_own_device(jobs, monkeypatc
     ids = [launcher.submit(config(*SHORT)) for _ in range(3)]
     assert [detail(i).status for i in ids] == [RunStatus.RUNNING] * 2 + [RunStatus.PENDING]
     first = FakePopen.started[0]
-    assert first.command[1:] == ["-m", "engine.worker", str(ids[0])]
+    assert first.command[1:] == ["-m", "engine.jobs.worker", str(ids[0])]
     assert first.kwargs["start_new_session"] and first.kwargs["cwd"] == REPO
     assert first.kwargs["env"]["LAB_HOME"] == str(jobs)
     assert first.kwargs["env"]["PYTHONUNBUFFERED"] == "1"
@@ -196,7 +196,8 @@ def test_machine_info_describes_this_machine(monkeypatch):
 
 def test_launcher_does_not_import_torch():
     code = (
-        "import sys, engine.launcher; print(sorted({'torch', 'transformers'} & set(sys.modules)))"
+        "import sys, engine.jobs.launcher\n"
+        "print(sorted({'torch', 'transformers'} & set(sys.modules)))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
@@ -362,7 +363,7 @@ def test_frozen_worker_is_found_lost_by_its_stale_heartbeat(jobs, monkeypatch):
 @pytest.mark.slow
 def test_queue_runs_one_job_at_a_time_in_order_after_the_submitter_exits(jobs):
     code = (
-        "from engine.config import load_config; from engine.launcher import submit\n"
+        "from engine.config import load_config; from engine.jobs.launcher import submit\n"
         f"print([submit(load_config({TINY!r}, overrides={SHORT!r} + [f'name=q{{i}}'])) "
         "for i in range(3)])"
     )

@@ -1,4 +1,4 @@
-"""The classroom lessons (engine/lessons.py): presets validate, every text exists in both
+"""The classroom lessons (engine/lessons/presets.py): presets validate, every text exists in both
 languages, and each lesson's run shows the effect its "what to notice" claims, on the tiny
 backbone (shortened where the preset itself takes a minute or more; bench/lessons.py times the
 real presets)."""
@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 import torch
 
-from engine import lessons
 from engine.config import parse_config
-from engine.strategies import RunContext, get_strategy
-from engine.tracker import MemoryTracker
+from engine.lessons import presets as lessons
+from engine.strategies.base import RunContext
+from engine.strategies.registry import get_strategy
+from engine.tracking.tracker import MemoryTracker
 from pages import i18n
 
 

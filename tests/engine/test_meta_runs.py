@@ -12,9 +12,10 @@ import yaml
 
 from engine.config import ConfigError, DataConfig, MetaStrategy, load_config, parse_config
 from engine.data.fewnerd import read_episodes
-from engine.strategies import RunContext, get_strategy
+from engine.strategies.base import RunContext
 from engine.strategies.meta.data import load_meta_data
-from engine.tracker import MemoryTracker
+from engine.strategies.registry import get_strategy
+from engine.tracking.tracker import MemoryTracker
 
 REPO = Path(__file__).resolve().parents[2]
 

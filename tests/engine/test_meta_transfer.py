@@ -16,8 +16,9 @@ import pytest
 import torch
 
 from engine.config import parse_config
-from engine.strategies import RunContext, get_strategy
-from engine.tracker import MemoryTracker
+from engine.strategies.base import RunContext
+from engine.strategies.registry import get_strategy
+from engine.tracking.tracker import MemoryTracker
 
 SEED = 1
 

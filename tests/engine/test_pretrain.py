@@ -8,16 +8,16 @@ import pytest
 import torch
 
 from engine.config import parse_config
+from engine.jobs.runner import create_run_record, execute_run
 from engine.models.backbones import (
     BackboneError,
     load_token_classifier,
     load_tokenizer,
     resolve_backbone,
 )
-from engine.runner import create_run_record, execute_run
 from engine.strategies.base import RunContext
-from engine.strategies.pretrain import run_pretrain
-from engine.tracker import MemoryTracker
+from engine.strategies.pretrain.run import run_pretrain
+from engine.tracking.tracker import MemoryTracker
 from storage import runs as run_store
 from storage.db import write_session
 from storage.models import RunStatus

@@ -9,9 +9,14 @@ import pytest
 
 from engine.data.alignment import IGNORE
 from engine.data.types import DataError
-from engine.pretrain.corpus import load_documents, looks_like_ner, split_held_out, split_words
-from engine.pretrain.masking import MaskSpec, MlmExample, encode_documents, mask_example
-from engine.pretrain.vocab import SPECIAL_TOKENS, build_vocab_tokenizer
+from engine.strategies.pretrain.corpus import (
+    load_documents,
+    looks_like_ner,
+    split_held_out,
+    split_words,
+)
+from engine.strategies.pretrain.masking import MaskSpec, MlmExample, encode_documents, mask_example
+from engine.strategies.pretrain.vocab import SPECIAL_TOKENS, build_vocab_tokenizer
 
 
 def test_split_words_makes_each_cjk_character_a_word():

@@ -22,17 +22,18 @@ from typing import TypeVar
 
 import pytest
 
-from engine import jobs, launcher
-from engine.backends import JobBackendError, get_backend, selected_backend
-from engine.backends.ray_jobs import (
+from engine import api as jobs
+from engine.config import load_config, parse_config
+from engine.jobs import launcher
+from engine.jobs.backends import JobBackendError, get_backend, selected_backend
+from engine.jobs.backends.ray_jobs import (
     job_resources,
     lab_outcome,
     locator,
     parse_locator,
     ray_location,
 )
-from engine.config import load_config, parse_config
-from engine.run_summary import run_summary
+from engine.runs.summary import run_summary
 from storage import queries
 from storage.db import read_session
 from storage.models import TERMINAL_STATES, RunStatus
@@ -114,13 +115,13 @@ def test_an_unreachable_cluster_is_refused_before_a_run_is_stored(lab, monkeypat
 
 def test_without_ray_installed_the_error_says_how_to_get_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray.job_submission", None)  # import fails
-    monkeypatch.setattr("engine.backends.ray_jobs._clients", {})
+    monkeypatch.setattr("engine.jobs.backends.ray_jobs._clients", {})
     with pytest.raises(JobBackendError, match=r"pip install 'ray\[default\]"):
         get_backend("ray").check()
 
 
 def test_the_dashboard_never_imports_ray():
-    code = "import sys, engine.jobs, engine.launcher; print('ray' in sys.modules)"
+    code = "import sys, engine.api, engine.jobs.launcher; print('ray' in sys.modules)"
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )
@@ -153,7 +154,7 @@ def ray_head() -> Iterator[str]:
         pytest.skip("the ray command is not on PATH; Ray tests skipped")
     port, dashboard = free_port(), free_port()
     env = dict(os.environ)
-    # The job runs `python -m engine.worker`: the head's `python` must be this environment's.
+    # The job runs `python -m engine.jobs.worker`: the head's `python` must be this environment's.
     env["PATH"] = f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}"
     env.update(RAY_USAGE_STATS_ENABLED="0", RAY_JOB_STOP_WAIT_TIME_S="20")
     start = [
@@ -243,7 +244,7 @@ def test_a_tiny_run_succeeds_on_ray_with_metrics_in_the_lab_database(on_ray, lab
     assert run.status is RunStatus.SUCCEEDED, run.error
     info = ray_job(on_ray, run_id)
     assert str(info.status.value) == "SUCCEEDED"
-    assert info.entrypoint == f"python -m engine.worker {run_id}"
+    assert info.entrypoint == f"python -m engine.jobs.worker {run_id}"
     assert info.metadata == {"lab_run": str(run_id), "submitted_from": launcher.HOSTNAME}
     assert (sent["entrypoint_num_cpus"], sent["entrypoint_num_gpus"]) == (1, 0)
     job_env = sent["runtime_env"]["env_vars"]

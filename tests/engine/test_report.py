@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from engine import chart_export
-from engine.bundle import report_html
-from engine.report import render_report, report_figures
-from engine.run_data import collect_run
+from engine.runs import chart_export
+from engine.runs.bundle import report_html
+from engine.runs.report import render_report, report_figures
+from engine.runs.run_data import collect_run
 from tests.engine.test_bundle import make_run
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -9,15 +9,16 @@ from engine.config import STRATEGY_CONFIGS, FinetuneStrategy
 from engine.models.backbones import load_token_classifier, load_tokenizer, resolve_backbone
 from engine.models.checkpoint import export_model
 from engine.models.modes import apply_mode, count_parameters
-from engine.strategies import STRATEGIES, StrategyKind, get_strategy
+from engine.strategies.registry import StrategyKind, get_strategy, load_all
 
 LABELS = ["O", "B-PER", "I-PER"]
 
 
 def test_every_kind_has_a_strategy_and_a_config_section():
+    registered = load_all()
     for kind in StrategyKind:
-        assert kind in STRATEGIES
-        assert get_strategy(kind.value) is STRATEGIES[kind]
+        assert kind in registered
+        assert get_strategy(kind.value) is registered[kind]
         assert STRATEGY_CONFIGS[kind.value]().kind == kind.value
 
 

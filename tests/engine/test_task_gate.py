@@ -1,4 +1,5 @@
-"""The "Next task" gate of a paced continual run (strategy.pause_between_tasks, engine.task_gate):
+"""The "Next task" gate of a paced continual run (strategy.pause_between_tasks,
+engine.jobs.task_gate):
 it waits after each task until allowed, continues when allowed, stops when cancelled while
 paused, and its heartbeat keeps it from being declared lost while it waits."""
 
@@ -13,10 +14,10 @@ from typing import TypeVar
 
 import pytest
 
-from engine import launcher, task_gate
 from engine.config import parse_config
-from engine.runner import create_run_record, execute_run
-from engine.tracker import MemoryTracker
+from engine.jobs import launcher, task_gate
+from engine.jobs.runner import create_run_record, execute_run
+from engine.tracking.tracker import MemoryTracker
 from storage import continual as continual_store
 from storage import queries
 from storage import runs as run_store

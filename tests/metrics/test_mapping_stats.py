@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from engine.mapping_stats import (
+from engine.probe.stats import (
     MappingError,
     centroid_shift,
     cka_matrix,

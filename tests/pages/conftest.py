@@ -1,6 +1,6 @@
-"""Fixtures for the dashboard tests: an isolated lab, engine.jobs patched, and a populated DB.
+"""Fixtures for the dashboard tests: an isolated lab, engine.api patched, and a populated DB.
 
-AppTest runs the page scripts in this process, so patching attributes of the engine.jobs
+AppTest runs the page scripts in this process, so patching attributes of the engine.api
 module (which the pages call as `jobs.submit(...)`) captures what they would launch.
 """
 
@@ -16,7 +16,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from engine import jobs
+from engine import api as jobs
 from engine.config import parse_config
 from storage import continual as continual_store
 from storage import runs
@@ -39,7 +39,7 @@ PAGES = (
 
 @dataclass
 class FakeJobs:
-    """What the pages asked engine.jobs to do."""
+    """What the pages asked engine.api to do."""
 
     submitted: list[Any] = field(default_factory=list)
     submit_kwargs: list[dict[str, Any]] = field(default_factory=list)

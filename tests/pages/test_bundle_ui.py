@@ -1,10 +1,10 @@
 """Sharing on the Runs and Forgetting pages: report / bundle / PNG buttons, and importing a
-bundle (a real one, made by engine.bundle from runs in this lab)."""
+bundle (a real one, made by engine.runs.bundle from runs in this lab)."""
 
 from __future__ import annotations
 
-from engine import jobs
-from engine.bundle import bundle_bytes
+from engine import api as jobs
+from engine.runs.bundle import bundle_bytes
 from storage import queries
 from storage.db import read_session
 from tests.engine.test_bundle import make_run

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine import jobs, lessons
+from engine import api as jobs
 from engine.config import parse_config
+from engine.lessons import presets as lessons
 from pages import i18n
 from storage import continual as continual_store
 from storage import runs

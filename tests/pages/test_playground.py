@@ -1,6 +1,6 @@
 """The Playground page: pick checkpoints of a continual run, tag a sentence, see what changed.
 
-Tagging is faked at the engine.jobs facade (the real subprocess is tested in
+Tagging is faked at the engine.api facade (the real subprocess is tested in
 tests/engine/test_inference.py); checkpoints are folders that look like HF checkpoints.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from engine import jobs
+from engine import api as jobs
 from pages import playground_view as view
 from storage import runs
 from storage.db import write_session

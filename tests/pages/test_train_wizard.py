@@ -112,7 +112,7 @@ def test_clone_an_earlier_run(populated):
 
 
 def test_uploaded_dataset_as_training_data(fake_jobs):
-    from engine import jobs
+    from engine import api as jobs
 
     data = b"Alice B-PER\nmet O\nBob B-PER\n\nParis B-LOC\n"
     dataset_id = jobs.import_upload("tiny.conll", data, name="my-tiny")

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import pytest
 
-from engine import launcher
+from engine.jobs import launcher
 from storage import queries
 from storage import runs as run_store
 from storage.db import dispose_engines, read_session, write_session

@@ -28,7 +28,7 @@ def log_as_fast_as_possible(
 
 
 def _log(run_id: int, start: Barrier, stop: Event) -> int:
-    from engine.db_tracker import DbTracker
+    from engine.tracking.db_tracker import DbTracker
     from storage import runs as run_store
     from storage.db import write_session
     from storage.models import RunStatus

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from engine.config import load_config
-from engine.runner import create_run_record
+from engine.jobs.runner import create_run_record
 from storage.models import RunStatus
 from tests.reliability.figures import record
 from tests.reliability.helpers import TINY, detail, finished, kill_leftover_workers, metric_steps

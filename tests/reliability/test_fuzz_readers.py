@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.data.readers import read_corpus
+from engine.data.service import validate_upload
 from engine.data.types import Corpus, DataError
 from engine.data.validate import validate_file
-from engine.dataset_service import validate_upload
 from tests.reliability import fuzz_inputs as fi
 from tests.reliability.figures import TRIED
 

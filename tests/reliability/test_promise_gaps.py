@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from engine import launcher
+from engine.jobs import launcher
 from engine.models.backbones import BackboneError, load_tokenizer, resolve_backbone
 from engine.models.checkpoint import is_checkpoint
 from storage import runs as run_store

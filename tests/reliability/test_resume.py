@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from engine import launcher
 from engine.cli import main
 from engine.config import load_config
-from engine.tracker import MemoryTracker
+from engine.jobs import launcher
+from engine.tracking.tracker import MemoryTracker
 from engine.training.loop import LoopResult
 from engine.training.train_state import (
     BEST_FILE,
@@ -78,7 +78,7 @@ def tiny_setup():
     from engine.data.alignment import SpecialIds, encode_sentences
     from engine.data.sources import load_splits
     from engine.models.backbones import load_token_classifier, load_tokenizer, resolve_backbone
-    from engine.strategies.finetune import seed_everything
+    from engine.strategies.finetune.run import seed_everything
     from engine.training.loop import fit
     from engine.training.predict import evaluate
 

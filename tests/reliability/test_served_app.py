@@ -51,7 +51,7 @@ def test_shipped_settings_bind_loopback_keep_xsrf_and_hide_error_details():
     assert config["server"]["enableXsrfProtection"] is True
     # "none", not the legacy false: Streamlit reads false as "stacktrace" and shows tracebacks.
     assert config["client"]["showErrorDetails"] == "none"
-    assert config["server"]["maxUploadSize"] == 50  # engine.dataset_service.MAX_UPLOAD_BYTES
+    assert config["server"]["maxUploadSize"] == 50  # engine.data.service.MAX_UPLOAD_BYTES
     makefile = (REPO / "Makefile").read_text()
     assert re.search(r"^ADDRESS \?= 127\.0\.0\.1$", makefile, re.M)
     assert "--server.address $(ADDRESS)" in makefile

@@ -34,7 +34,7 @@ from engine.strategies.continual.lwf import LwfPlugin
 from engine.strategies.continual.mapping import MappingPlugin
 from engine.strategies.continual.plugin import ContinualPlugin, TaskState
 from engine.strategies.continual.replay import ReplayPlugin
-from engine.tracker import Tracker
+from engine.tracking.tracker import Tracker
 from engine.training.loop import fit
 from engine.training.predict import predict_tags
 
@@ -136,7 +136,7 @@ class ContinualLoop:
         waits also refreshes the heartbeat, so a paused run never looks lost."""
         if self.tracker.task_allowed(t):
             return True
-        # the summary key pages read to offer the button (engine.task_gate.PAUSED_KEY)
+        # the summary key pages read to offer the button (engine.jobs.task_gate.PAUSED_KEY)
         self.tracker.update_summary(paused_before_task=t)
         self.say(f"paused before {self.stream.tasks[t].name}: waiting for Next task")
         try:

@@ -10,12 +10,12 @@ from typing import Any
 from engine.config import ContinualStrategy
 from engine.data.alignment import SpecialIds
 from engine.data.tasks import build_stream
-from engine.embeddings import start_mapping, stream_probe
 from engine.models.backbones import load_token_classifier, load_tokenizer, resolve_backbone
 from engine.models.checkpoint import save_checkpoint
+from engine.probe.capture import start_mapping, stream_probe
 from engine.strategies.base import RunContext, StrategyKind, register_strategy
 from engine.strategies.continual.loop import labels_until, run_stream
-from engine.strategies.finetune import seed_everything
+from engine.strategies.finetune.run import seed_everything
 
 
 @register_strategy(StrategyKind.CONTINUAL)

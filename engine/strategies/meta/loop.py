@@ -17,7 +17,7 @@ from engine.data.fewnerd import episode_to_json
 from engine.strategies.meta.evaluate import MetaScores
 from engine.strategies.meta.learner import EpisodeTensors, Learner
 from engine.strategies.meta.projection import prototype_map
-from engine.tracker import Tracker
+from engine.tracking.tracker import Tracker
 
 Prepare = Callable[[Episode], EpisodeTensors]
 Say = Callable[[str], None]

@@ -16,7 +16,7 @@ from engine.data.episodes import Episode
 from engine.data.fewnerd import write_episodes
 from engine.models.checkpoint import save_checkpoint
 from engine.strategies.base import RunContext, StrategyKind, register_strategy
-from engine.strategies.finetune import seed_everything
+from engine.strategies.finetune.run import seed_everything
 from engine.strategies.meta.baseline import FinetuneBaseline
 from engine.strategies.meta.data import load_meta_data
 from engine.strategies.meta.encoder import encode_set, load_encoder
