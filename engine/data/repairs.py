@@ -4,8 +4,9 @@
     tally.add("zero-width", line=12)
     problems = tally.problems({"zero-width": "{n} tokens had invisible characters removed"})
 
-One warning per kind ("14 I- tags ... (first at train.txt:120, train.txt:340, ...)") reads
-better than 14 warnings, and stays small on a 10^5-sentence file.
+One warning per kind ("train.txt:120: 14 I- tags ... (also at train.txt:340, ...)") reads
+better than 14 warnings, and stays small on a 10^5-sentence file. The Problem's own FILE:LINE is
+the first place; the reason lists only the other lines, so no location is printed twice.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ def word_line(sentence: Sentence, index: int, word_lines: bool) -> int:
 @dataclass
 class _Kind:
     count: int = 0
-    lines: list[int] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)  # distinct, the first SHOWN_LOCATIONS
+    more_lines: bool = False  # a further distinct line was seen
     examples: list[str] = field(default_factory=list)
 
 
@@ -41,8 +43,11 @@ class RepairTally:
     def add(self, kind: str, line: int, example: str = "") -> None:
         entry = self.kinds.setdefault(kind, _Kind())
         entry.count += 1
-        if len(entry.lines) < SHOWN_LOCATIONS:
-            entry.lines.append(line)
+        if line not in entry.lines:
+            if len(entry.lines) < SHOWN_LOCATIONS:
+                entry.lines.append(line)
+            else:
+                entry.more_lines = True
         if example and len(entry.examples) < 3 and example not in entry.examples:
             entry.examples.append(example)
 
@@ -54,12 +59,16 @@ class RepairTally:
         entry = self.kinds[kind]
         examples = ", ".join(repr(e) for e in entry.examples)
         reason = template.format(n=entry.count, examples=examples)
-        # The Problem already starts with the full path; the list uses the bare file name.
-        short = self.source.replace("\\", "/").rsplit("/", 1)[-1]
-        where = ", ".join(f"{short}:{line}" for line in entry.lines)
-        more = ", ..." if entry.count > len(entry.lines) else ""
         first = entry.lines[0] if entry.lines else 0
-        return Problem(self.source, first, f"{reason} (at {where}{more})", severity)
+        others = entry.lines[1:]
+        if others or entry.more_lines:
+            # The Problem already starts with the full path and the first line; the list names
+            # the other lines, with the bare file name.
+            short = self.source.replace("\\", "/").rsplit("/", 1)[-1]
+            where = ", ".join(f"{short}:{line}" for line in others)
+            more = ", ..." if entry.more_lines else ""  # SHOWN_LOCATIONS > 1: `where` is set
+            reason = f"{reason} (also at {where}{more})"
+        return Problem(self.source, first, reason, severity)
 
     def problems(self, templates: dict[str, str], severity: Severity = "warning") -> list[Problem]:
         """Problems for every kind seen, in the order of `templates`."""

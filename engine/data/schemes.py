@@ -7,6 +7,12 @@ Pure functions, no I/O. One rule converts every scheme: a tag starts an entity (
 prefix says so (B, S, U) or when it cannot continue the previous tag (other type, after O, or
 after an entity that ended with E/S/L/U); otherwise it continues it (I-). Repairs (I- with no
 B-, unprefixed "PER", "b_PER", "o") are counted and reported as warnings with locations.
+
+A one-letter prefix no scheme uses ("Q-PER", "X-FOO") is an error, one per tag with its line
+and the tag it most likely meant (I- when the word before has the same type, else B-). Such a
+tag stays as written in the converted sentences until the user picks a repair:
+
+    corpus = resolve_unknown_prefixes(corpus, "suggested")  # or "map_to_o"; "reject" keeps it
 """
 
 from __future__ import annotations
@@ -14,14 +20,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Literal
 
 from engine.data.repairs import RepairTally, word_line
-from engine.data.types import Problem, Sentence
+from engine.data.types import Corpus, Problem, Sentence
 
 STARTS = frozenset("BSU")  # prefixes that always open an entity
 CONTINUES = frozenset("IMEL")  # prefixes that carry on the entity before them
 CLOSES = frozenset("ESLU")  # prefixes after which nothing can carry on
 PREFIXES = STARTS | CONTINUES
+SCHEME_PREFIXES = "B I O E S L U M"  # every prefix letter a scheme here uses, for messages
 O_VARIANTS = frozenset({"o", "0", "O-", "-", "_"})
 _PREFIXED = re.compile(r"([A-Za-z])([-_])(.*)", re.DOTALL)
 _MULTI_LABEL = re.compile(r"[,|;][BIESLMU][-_]")  # "B-corporation,B-person" (wnut17 raw test)
@@ -40,6 +48,17 @@ ERROR_TEMPLATES = {
     "numeric": "{n} tags are numbers ({examples}); use tag names, or JSONL ids with a label list",
 }
 
+UNKNOWN_PREFIX = "unknown prefix"  # Tag.repair of "Q-PER"; Tag.prefix is then the letter
+UNKNOWN_PREFIX_MARK = "unknown tag prefix"  # in the reason of every error about such tags
+SHOWN_UNKNOWN = 20  # one error per tag, up to this many per file, then one summary
+# What to do with a tag whose prefix no scheme uses: keep the error, use the suggested tag, or O.
+UnknownPrefixPolicy = Literal["reject", "suggested", "map_to_o"]
+UNKNOWN_PREFIX_POLICIES: tuple[str, ...] = ("reject", "suggested", "map_to_o")
+PREFIX_REPAIR_TEMPLATES = {
+    "suggested": "{n} tags with an unknown prefix ({examples}) repaired to the suggested B-/I- tag",
+    "map_to_o": "{n} tags with an unknown prefix ({examples}) mapped to O",
+}
+
 
 @dataclass(frozen=True)
 class Tag:
@@ -50,12 +69,32 @@ class Tag:
     repair: str = ""  # RepairTally kind when the written form was not standard
 
 
+@dataclass(frozen=True)
+class UnknownPrefix:
+    """A tag like "Q-PER" in converted sentences, and the IOB2 tag it most likely meant."""
+
+    sentence: int  # index in the sentence list
+    word: int  # index in the sentence
+    line: int  # FILE:LINE of the word (of the sentence when words share a line)
+    written: str  # "Q-PER"
+    suggested: str  # "B-PER", or "I-PER" when the word before has the same type
+
+    @property
+    def reason(self) -> str:
+        letter = self.written.split("-", 1)[0]
+        return (
+            f"{UNKNOWN_PREFIX_MARK} {letter!r} in {self.written!r} (prefixes are "
+            f"{SCHEME_PREFIXES}); did you mean {self.suggested!r}?"
+        )
+
+
 @dataclass
 class Conversion:
     sentences: list[Sentence]
     scheme: str  # IOB1 IOB2 IOBES BILOU BMES IO none, or "mixed: A+B"
     problems: list[Problem]
     prefix_counts: dict[str, int] = field(default_factory=dict)
+    unknown_prefixes: list[UnknownPrefix] = field(default_factory=list)
 
 
 def parse_tag(tag: str) -> Tag | str:
@@ -70,6 +109,10 @@ def parse_tag(tag: str) -> Tag | str:
     if text.isdigit():  # ids without their label list: a bare "3" is no entity type
         return "numeric"
     match = _PREFIXED.fullmatch(text)
+    if match is not None and match[2] == "-" and match[1].upper() not in PREFIXES | {"O"}:
+        entity_type = match[3].strip()
+        if entity_type and not _MULTI_LABEL.search(entity_type):
+            return Tag(match[1], entity_type, repair=UNKNOWN_PREFIX)  # "Q-PER": a typo of B-/I-
     if match is None or match[1].upper() not in PREFIXES:
         return Tag("", text, repair="unprefixed")
     letter, separator, entity_type = match[1], match[2], match[3].strip()
@@ -93,7 +136,9 @@ def convert_to_iob2(
     state = _Walk(RepairTally(source), RepairTally(source), word_lines)
     converted = [state.sentence(s) for s in sentences]
     scheme = state.scheme()
+    unknown = find_unknown_prefixes(converted, word_lines=word_lines) if state.unknown else []
     problems = state.errors.problems(ERROR_TEMPLATES, severity="error")
+    problems += unknown_prefix_problems(unknown, source)
     problems += _repair_problems(state.repairs, scheme)
     if scheme.startswith("mixed"):
         problems.append(_mixed_problem(source, scheme, state))
@@ -103,7 +148,118 @@ def convert_to_iob2(
             "so two adjacent entities of the same type merge"
         )
         problems.append(Problem(source, 0, reason, "warning"))
-    return Conversion(converted, scheme, problems, dict(state.prefixes))
+    return Conversion(converted, scheme, problems, dict(state.prefixes), unknown)
+
+
+def is_unknown_prefix(tag: str) -> bool:
+    """True for a tag like "Q-PER" or "x-foo": one letter no scheme uses, "-", a type."""
+    if tag == "O" or tag[:2] in ("B-", "I-"):  # the converted tags: no parsing needed
+        return False
+    parsed = parse_tag(tag)
+    return isinstance(parsed, Tag) and parsed.repair == UNKNOWN_PREFIX
+
+
+def find_unknown_prefixes(
+    sentences: list[Sentence], *, word_lines: bool = True
+) -> list[UnknownPrefix]:
+    """Every tag with an unknown prefix left in converted (IOB2) sentences, with its suggestion.
+
+    The suggestion is I-TYPE when the word before is tagged with the same type, else B-TYPE.
+    """
+    found = []
+    for number, sentence in enumerate(sentences):
+        previous = ""  # the type of the word before ("" = O or none)
+        for index, tag in enumerate(sentence.tags):
+            if is_unknown_prefix(tag):
+                entity_type = tag.split("-", 1)[1]
+                prefix = "I-" if previous == entity_type else "B-"
+                line = word_line(sentence, index, word_lines)
+                found.append(UnknownPrefix(number, index, line, tag, prefix + entity_type))
+            previous = "" if tag == "O" else tag.split("-", 1)[1]
+    return found
+
+
+def unknown_prefix_problems(found: list[UnknownPrefix], source: str) -> list[Problem]:
+    """One error per tag (the first SHOWN_UNKNOWN), then one summary for the rest."""
+    problems = [Problem(source, u.line, u.reason, "error") for u in found[:SHOWN_UNKNOWN]]
+    if len(found) > SHOWN_UNKNOWN:
+        rest = len(found) - SHOWN_UNKNOWN
+        reason = f"... and {rest} more tags with an {UNKNOWN_PREFIX_MARK}"
+        problems.append(Problem(source, 0, reason, "error"))
+    return problems
+
+
+def is_unknown_prefix_problem(problem: Problem) -> bool:
+    """An error made by unknown_prefix_problems (one that a prefix repair removes)."""
+    return problem.severity == "error" and UNKNOWN_PREFIX_MARK in problem.reason
+
+
+def prefix_repair_choices(found: list[UnknownPrefix]) -> dict[str, str]:
+    """The repairs on offer for these tags: policy key -> what it does, for a report or a page."""
+    if not found:
+        return {}
+    pairs = list(dict.fromkeys((u.written, u.suggested) for u in found))
+    shown = ", ".join(f"{w!r} -> {s!r}" for w, s in pairs[:3]) + (", ..." if len(pairs) > 3 else "")
+    n = len(found)
+    return {
+        "suggested": f"repair {n} tags with an unknown prefix to the suggested tag ({shown})",
+        "map_to_o": f"map {n} tags with an unknown prefix to O",
+    }
+
+
+def resolve_unknown_prefixes(
+    corpus: Corpus,
+    policy: UnknownPrefixPolicy = "reject",
+    *,
+    source: str | None = None,
+    word_lines: bool = True,
+) -> Corpus:
+    """`corpus` with its unknown-prefix tags repaired, following `policy`.
+
+    "reject" changes nothing (the errors stay); "suggested" writes each tag's suggestion
+    (find_unknown_prefixes); "map_to_o" writes O, and an I- left after it becomes B-. Either
+    repair replaces the errors by one warning. `source` names the file in that warning
+    (default: the file the errors name); `word_lines` as in convert_to_iob2.
+    """
+    if policy not in UNKNOWN_PREFIX_POLICIES:
+        choices = ", ".join(repr(p) for p in UNKNOWN_PREFIX_POLICIES)
+        raise ValueError(f"unknown-prefix policy must be one of {choices}, not {policy!r}")
+    if policy == "reject":
+        return corpus
+    found = find_unknown_prefixes(corpus.sentences, word_lines=word_lines)
+    if not found:
+        return corpus
+    errors = [p for p in corpus.problems if is_unknown_prefix_problem(p)]
+    tally = RepairTally(
+        source if source is not None else (errors[0].file if errors else corpus.name)
+    )
+    for unknown in found:
+        tally.add(policy, unknown.line, unknown.written)
+    touched = {u.sentence for u in found}
+    sentences = [
+        _resolved(s, policy) if number in touched else s
+        for number, s in enumerate(corpus.sentences)
+    ]
+    kept = [p for p in corpus.problems if not is_unknown_prefix_problem(p)]
+    problems = kept + tally.problems({policy: PREFIX_REPAIR_TEMPLATES[policy]})
+    return Corpus(corpus.name, sentences, corpus.scheme, problems)
+
+
+def _resolved(sentence: Sentence, policy: UnknownPrefixPolicy) -> Sentence:
+    tags: list[str] = []
+    previous = ""  # the type of the word before, as repaired
+    for tag in sentence.tags:
+        if is_unknown_prefix(tag):
+            entity_type = tag.split("-", 1)[1]
+            if policy == "map_to_o":
+                tag = "O"
+            else:
+                tag = ("I-" if previous == entity_type else "B-") + entity_type
+        elif tag.startswith("I-") and previous != tag[2:]:
+            tag = "B-" + tag[2:]  # its entity began with a tag now mapped to O
+        tags.append(tag)
+        previous = "" if tag == "O" else tag[2:]
+    return Sentence(sentence.tokens, tuple(tags), sentence.line)
 
 
 def _repair_problems(repairs: RepairTally, scheme: str) -> list[Problem]:
@@ -138,13 +294,26 @@ class _Walk:
         self.b_starts = 0  # entities opened by B- (IOB2 style)
         self.i_starts = 0  # entities opened by I- (IOB1 style, or an IOB2 error)
         self.open_ends = 0  # entities ending without E/S/L/U (IOB style)
+        self.unknown = 0  # tags with an unknown prefix ("Q-PER"), left as written
 
     def sentence(self, sentence: Sentence) -> Sentence:
         tags: list[str] = []
         entity_last: str | None = None  # prefix of the last tag of the entity in progress
         current = ""  # the type a next tag may continue ("" = none)
+        previous = ""  # the type of the word before ("" = O)
         for index, written in enumerate(sentence.tags):
             tag = self._tag(written, sentence, index)
+            if tag.repair == UNKNOWN_PREFIX:
+                # Kept as written for the user to resolve; read as its suggestion meanwhile
+                # (I- after the same type, else B-) so the tags after it convert the same.
+                # How it ends the entity is unknown: no evidence for the scheme either way.
+                self.unknown += 1
+                if tag.type != previous:
+                    self._close(entity_last)
+                tags.append(f"{tag.prefix}-{tag.type}")
+                entity_last, current, previous = None, tag.type, tag.type
+                continue
+            previous = "" if tag.prefix == "O" else tag.type
             if tag.prefix == "O":
                 self._close(entity_last)
                 entity_last, current = None, ""
@@ -189,6 +358,8 @@ class _Walk:
         if isinstance(parsed, str):
             self.errors.add(parsed, word_line(sentence, index, self.word_lines), written)
             return Tag("O")
+        if parsed.repair == UNKNOWN_PREFIX:
+            return parsed  # no evidence about the scheme; reported by convert_to_iob2
         self.prefixes[parsed.prefix] += 1
         if parsed.repair:
             self.repairs.add(parsed.repair, word_line(sentence, index, self.word_lines), written)

@@ -5,6 +5,10 @@
 
 `python -m engine validate FILE... [--json]` calls main_validate. Bad input never raises here:
 whatever goes wrong while reading becomes a problem in the report.
+
+A tag with an unknown prefix ("Q-PER") is an error; the report then offers repairs in
+`report.repair_choices` (policy key -> what it does), and validate_file(path,
+unknown_prefix=KEY) checks the file as it reads with that repair applied (engine.data.schemes).
 """
 
 from __future__ import annotations
@@ -17,7 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from engine.data.readers import inspect_corpus, resolve_format
-from engine.data.stats import corpus_stats, count_summary
+from engine.data.schemes import (
+    UnknownPrefixPolicy,
+    find_unknown_prefixes,
+    is_unknown_prefix_problem,
+    prefix_repair_choices,
+    resolve_unknown_prefixes,
+)
+from engine.data.stats import LengthUnit, corpus_stats, count_summary
 from engine.data.types import DataError, Problem
 
 SHOWN_PROBLEMS = 30  # per file in the text report; --json has them all
@@ -34,11 +45,23 @@ class FileReport:
     entities: dict[str, int] = field(default_factory=dict)
     max_length: int = 0
     mean_length: float = 0.0
+    unit: LengthUnit = "words"  # of tokens and lengths: "characters" for char-per-token CJK
     problems: list[Problem] = field(default_factory=list)
+    # Repairs the user may choose for errors: policy key -> what it does, e.g. "suggested" /
+    # "map_to_o" for unknown tag prefixes (pass the key as validate_file's unknown_prefix).
+    repair_choices: dict[str, str] = field(default_factory=dict)
+    unknown_prefix: UnknownPrefixPolicy = "reject"  # the repair applied to this report
 
     @property
     def usable(self) -> bool:
         return not any(p.severity == "error" for p in self.problems)
+
+    @property
+    def usable_after_repair(self) -> bool:
+        """Not usable as it is, but every error goes away with one of `repair_choices`."""
+        errors = [p for p in self.problems if p.severity == "error"]
+        fixable = all(is_unknown_prefix_problem(p) for p in errors)
+        return bool(errors and self.repair_choices) and fixable
 
     @property
     def label(self) -> str:
@@ -54,9 +77,12 @@ class FileReport:
             **count_summary(
                 self.sentences, self.tokens, self.entities, self.max_length, self.mean_length
             ),
+            "unit": self.unit,
             "errors": sum(p.severity == "error" for p in self.problems),
             "warnings": sum(p.severity == "warning" for p in self.problems),
             "problems": [_problem_dict(p) for p in self.problems],
+            "repair_choices": dict(self.repair_choices),
+            "usable_after_repair": self.usable_after_repair,
         }
 
 
@@ -89,20 +115,27 @@ class ValidationReport:
         return "\n\n".join(blocks)
 
 
-def validate_paths(paths: list[str]) -> ValidationReport:
+def validate_paths(
+    paths: list[str], *, unknown_prefix: UnknownPrefixPolicy = "reject"
+) -> ValidationReport:
     """One FileReport per file (per split for a saved DatasetDict)."""
-    return ValidationReport([report for path in paths for report in validate_path(path)])
+    reports = [r for path in paths for r in validate_path(path, unknown_prefix=unknown_prefix)]
+    return ValidationReport(reports)
 
 
-def validate_path(path: str) -> list[FileReport]:
+def validate_path(path: str, *, unknown_prefix: UnknownPrefixPolicy = "reject") -> list[FileReport]:
     splits = _saved_splits(Path(path))
     if splits:
-        return [validate_file(path, split) for split in splits]
-    return [validate_file(path)]
+        return [validate_file(path, split, unknown_prefix=unknown_prefix) for split in splits]
+    return [validate_file(path, unknown_prefix=unknown_prefix)]
 
 
-def validate_file(path: str, split: str | None = None) -> FileReport:
-    report = FileReport(path=path, split=split)
+def validate_file(
+    path: str, split: str | None = None, *, unknown_prefix: UnknownPrefixPolicy = "reject"
+) -> FileReport:
+    """The report on one file; `unknown_prefix` is the repair for tags like "Q-PER" (the
+    default "reject" reports them as errors and lists the repairs in report.repair_choices)."""
+    report = FileReport(path=path, split=split, unknown_prefix=unknown_prefix)
     try:
         report.format = resolve_format(Path(path), None)
         corpus = inspect_corpus(path, fmt=report.format, split=split)
@@ -113,18 +146,29 @@ def validate_file(path: str, split: str | None = None) -> FileReport:
         reason = f"unexpected {exc.__class__.__name__} while reading: {exc}"
         report.problems = [Problem(path, 0, reason)]
         return report
+    word_lines = report.format == "conll"  # as inspect_corpus reads it
+    reported = any(is_unknown_prefix_problem(p) for p in corpus.problems)
+    unknown = find_unknown_prefixes(corpus.sentences, word_lines=word_lines) if reported else []
+    if unknown:
+        report.repair_choices = prefix_repair_choices(unknown)
+        corpus = resolve_unknown_prefixes(
+            corpus, unknown_prefix, source=path, word_lines=word_lines
+        )
     stats = corpus_stats(corpus.sentences)
     report.scheme = corpus.scheme
     report.sentences, report.tokens = stats.sentences, stats.tokens
     report.entities = stats.entities
     report.max_length, report.mean_length = stats.max_length, stats.mean_length
+    report.unit = stats.unit
     report.problems = corpus.problems
     return report
 
 
-def main_validate(paths: list[str], as_json: bool) -> int:
+def main_validate(
+    paths: list[str], as_json: bool, unknown_prefix: UnknownPrefixPolicy = "reject"
+) -> int:
     """Print the report (text or JSON) for `python -m engine validate`; return the exit code."""
-    report = validate_paths(paths)
+    report = validate_paths(paths, unknown_prefix=unknown_prefix)
     text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if as_json else None
     try:
         print(text if text is not None else report.format_text())
@@ -167,9 +211,15 @@ def _file_text(report: FileReport) -> str:
         )
         if report.entities:
             lines.append("  entities: " + ", ".join(f"{t}={n}" for t, n in report.entities.items()))
-        lines.append(f"  sentence length: max {report.max_length}, mean {report.mean_length:.1f}")
+        lines.append(
+            f"  sentence length ({report.unit}): max {report.max_length}, "
+            f"mean {report.mean_length:.1f}"
+        )
     for problem in report.problems[:SHOWN_PROBLEMS]:
         lines.append(f"  {problem.severity}: {problem}")
     if len(report.problems) > SHOWN_PROBLEMS:
         lines.append(f"  ... {len(report.problems) - SHOWN_PROBLEMS} more (see --json)")
+    if report.repair_choices and report.unknown_prefix == "reject":
+        for key, what in report.repair_choices.items():
+            lines.append(f"  repair on offer: {key}: {what}")
     return "\n".join(lines)

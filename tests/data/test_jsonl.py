@@ -121,3 +121,53 @@ def test_one_line_with_ten_thousand_tokens(write):
     corpus = read_corpus(write("long.jsonl", _lines(obj)))
     assert len(corpus.sentences[0].tokens) == n
     assert corpus.sentences[0].tags[-1] == "I-X"
+
+
+def test_autotrain_tokens_and_tags_fixture():
+    from tests.data.conftest import FIXTURES
+
+    corpus = read_corpus(FIXTURES / "autotrain.jsonl")
+    assert [(s.tokens, s.tags) for s in corpus.sentences] == [
+        (("Ann", "Lee", "visited", "Rome", "."), ("B-PER", "I-PER", "O", "B-LOC", "O")),
+        (("Oslo", "is", "cold"), ("B-LOC", "O", "O")),
+    ]
+    assert corpus.problems == []
+
+
+def test_tags_key_with_ids_and_the_line_label_list():
+    text = _lines({"tokens": ["Ann", "Lee"], "tags": [1, 2], "labels": LABELS})
+    sentences, problems = parse_jsonl(text, "f")
+    assert (sentences[0].tags, problems) == (("B-PER", "I-PER"), [])
+
+
+def test_labels_key_holding_string_tags():
+    text = _lines({"tokens": ["Rome", "is"], "labels": ["B-LOC", "O"]})
+    sentences, problems = parse_jsonl(text, "f")
+    assert (sentences[0].tags, problems) == (("B-LOC", "O"), [])
+
+
+def test_labels_key_holding_ids_named_by_label_names_or_the_caller():
+    text = _lines({"tokens": ["Rome"], "labels": [3], "label_names": LABELS})
+    assert parse_jsonl(text, "f")[0][0].tags == ("B-LOC",)
+    text = _lines({"tokens": ["Rome"], "labels": [3]})
+    assert parse_jsonl(text, "f", labels=LABELS)[0][0].tags == ("B-LOC",)
+
+
+def test_ner_tags_still_win_and_labels_stay_a_label_list():
+    text = _lines({"tokens": ["x"], "ner_tags": [1], "tags": ["O"], "labels": ["O", "B-X"]})
+    assert parse_jsonl(text, "f")[0][0].tags == ("B-X",)
+
+
+@pytest.mark.parametrize(
+    ("obj", "reason"),
+    [
+        ({"tokens": ["a", "b"], "tags": ["O"]}, "2 tokens but 1 tags"),
+        ({"tokens": ["a"], "labels": [1]}, "labels are integer ids but there is no label list"),
+        ({"tokens": ["a"], "tags": "O"}, "tags must be a list"),
+        ({"tokens": ["a"], "tags": [None]}, "tags must be all strings or all integer ids"),
+        ({"text": "a b"}, "missing key 'tokens'"),
+    ],
+)
+def test_tags_and_labels_errors_name_the_key(obj, reason):
+    _, problems = parse_jsonl(_lines(obj), "f")
+    assert len(problems) == 1 and reason in problems[0].reason, problems

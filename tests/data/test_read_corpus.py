@@ -118,3 +118,80 @@ def test_one_jsonl_line_of_ten_thousand_words_with_ids(write):
     corpus = read_corpus(write("long.jsonl", line))
     assert corpus.scheme == "IO"
     assert corpus.sentences[0].tags[:2] == ("B-X", "I-X")
+
+
+LS_TASK = {"data": {"text": "Ann"}, "annotations": [{"result": []}]}
+LS_REGION = {"start": 0, "end": 3, "text": "Ann", "labels": ["PER"]}
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fmt"),
+    [
+        ("a.json", json.dumps([LS_TASK]), "labelstudio"),
+        ("a.json", json.dumps(LS_TASK, indent=2), "labelstudio"),
+        ("a.json", json.dumps([{"text": "Ann", "label": [LS_REGION]}]), "labelstudio-min"),
+        ("a.json", json.dumps([{"text": "Ann", "ner": [LS_REGION]}]), "labelstudio-min"),
+        ("a.jsonl", '{"text": "Ann", "label": [[0, 3, "PER"]]}\n', "doccano"),
+        ("a.txt", '{"text": "Ann", "labels": [[0, 3, "PER"]]}\n', "doccano"),
+        ("a.jsonl", '{"text": "Ann", "spans": [{"start": 0, "end": 3, "label": "P"}]}', "prodigy"),
+        ("a.jsonl", '{"text": "Ann", "answer": "reject"}\n{"text": "b", "spans": []}', "prodigy"),
+        ("a.jsonl", '{"tokens": ["A"], "tags": ["O"]}\n', "jsonl"),
+        ("a.jsonl", '{"text": "no labels at all"}\n', "jsonl"),
+        ("a.spacy", "\x00binary", "spacy"),
+    ],
+)
+def test_detect_span_formats_by_content(write, name, content, fmt):
+    assert detect_format(write(name, content)) == fmt
+
+
+def test_detection_looks_past_records_that_say_nothing(write):
+    rows = [{"text": "a"}, {"text": "b"}, {"text": "Ann", "label": [[0, 3, "PER"]]}]
+    path = write("d.jsonl", "\n".join(json.dumps(r) for r in rows))
+    assert detect_format(path) == "doccano"
+
+
+def test_explicit_format_overrides_detection(write):
+    path = write("d.jsonl", '{"text": "Ann", "spans": [{"start": 0, "end": 3, "label": "P"}]}\n')
+    assert read_corpus(path).sentences[0].tags == ("B-P",)  # detected: prodigy
+    as_doccano = inspect_corpus(path, fmt="doccano")  # no doccano key: a text without entities
+    assert as_doccano.sentences[0].tags == ("O",)
+    with pytest.raises(DataError, match="missing key 'tokens'"):
+        read_corpus(path, fmt="jsonl")
+
+
+def test_span_policy_flows_to_the_span_readers_and_is_checked(write):
+    path = write("d.jsonl", '{"text": "Hello", "label": [[0, 3, "X"]]}\n')
+    assert read_corpus(path).sentences[0].tags == ("B-X",)
+    with pytest.raises(DataError, match="span_policy='reject'"):
+        read_corpus(path, span_policy="reject")
+    with pytest.raises(DataError, match="unknown span_policy 'cut'"):
+        read_corpus(path, span_policy="cut")
+    with pytest.raises(DataError, match="snapped"):
+        read_corpus(path, strict=True)  # a snapped span is a repair: strict refuses it
+
+
+@pytest.mark.parametrize("alias", ["label-studio", "LS", "labelstudio"])
+def test_format_aliases_for_label_studio(write, alias):
+    path = write("x.data", json.dumps([LS_TASK]))
+    assert read_corpus(path, fmt=alias).sentences[0].tokens == ("Ann",)
+
+
+def test_validate_reports_a_label_studio_file(write):
+    from engine.data.validate import validate_file
+
+    task = {
+        "data": {"text": "Visit NewYork"},
+        "annotations": [
+            {
+                "result": [
+                    {
+                        "type": "labels",
+                        "value": {"start": 6, "end": 9, "text": "New", "labels": ["LOC"]},
+                    }
+                ]
+            }
+        ],
+    }
+    report = validate_file(str(write("e.json", json.dumps([task]))))
+    assert (report.format, report.usable, report.entities) == ("labelstudio", True, {"LOC": 1})
+    assert any("inside the word 'NewYork'" in p.reason for p in report.problems)

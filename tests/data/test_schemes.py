@@ -81,7 +81,9 @@ def test_i_without_b_in_iob2_is_repaired_counted_and_located():
     assert problem.reason.startswith("3 entities start with a continuation tag")
     # word 4 of the sentence on line 1, word 2 of line 6, word 4 of line 10
     assert problem.line == 4
-    assert "train.txt:4, train.txt:7, train.txt:13" in problem.reason
+    # The Problem's own FILE:LINE is the first place; the reason names only the others.
+    assert problem.reason.endswith("(also at train.txt:7, train.txt:13)")
+    assert "train.txt:4" not in problem.reason
 
 
 def test_word_lines_false_reports_the_sentence_line():
@@ -157,7 +159,10 @@ def test_unusable_tags_are_errors(written, kind):
         ("B-PER", Tag("B", "PER")),
         ("s_LOC", Tag("S", "LOC", "prefix form")),
         ("PER", Tag("", "PER", "unprefixed")),
-        ("X-PER", Tag("", "X-PER", "unprefixed")),
+        ("X-PER", Tag("X", "PER", "unknown prefix")),
+        ("q-per", Tag("q", "per", "unknown prefix")),
+        ("X_PER", Tag("", "X_PER", "unprefixed")),
+        ("XY-PER", Tag("", "XY-PER", "unprefixed")),
     ],
 )
 def test_parse_tag(written, tag):

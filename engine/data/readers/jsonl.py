@@ -1,11 +1,13 @@
-"""JSON Lines reader: one object per line holding `tokens` and `ner_tags`.
+"""JSON Lines reader: one object per line holding `tokens` and their tags.
 
     sentences, problems = read_jsonl(Path("train.jsonl"), labels=None)
 
-`ner_tags` are tag strings, or integer ids named by the first label list found: the line's own
-`labels` / `label_names` key, the caller's `labels`, then a sibling `labels.txt` (one label a
-line) or `labels.json` (a list, or an id->name / name->id mapping). A file holding one JSON
-array of such objects is accepted too; its problems then say "item N" instead of a line.
+The tags are under `ner_tags`, or `tags` (AutoTrain), or `labels` when neither is there (then
+`labels` holds the tags, not a label list). They are tag strings, or integer ids named by the
+first label list found: the line's own `labels` / `label_names` key (`label_names` only, when
+`labels` holds the tags), the caller's `labels`, then a sibling `labels.txt` (one label a line)
+or `labels.json` (a list, or an id->name / name->id mapping). A file holding one JSON array of
+such objects is accepted too; its problems then say "item N" instead of a line.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from engine.data.readers.source import CappedProblems, read_text
 from engine.data.types import DataError, Problem, Sentence
 
 LABEL_KEYS = ("labels", "label_names")
+TAG_KEYS = ("ner_tags", "tags", "labels")  # the first present holds the tags
 LABEL_FILES = ("labels.txt", "labels.json")
 
 
@@ -67,7 +70,9 @@ def _parse_array(
 
 def _json_error(exc: Exception) -> str:
     if isinstance(exc, json.JSONDecodeError):
-        return f"bad JSON: {exc.msg} at column {exc.colno}"
+        # Some messages end in "at" already ("Unterminated string starting at"): no "at at".
+        where = "column" if exc.msg.endswith(" at") else "at column"
+        return f"bad JSON: {exc.msg} {where} {exc.colno}"
     return f"bad JSON: {exc.__class__.__name__}: {exc}"
 
 
@@ -93,33 +98,36 @@ def sentence_from_object(obj: Any, line: int, labels: list[str] | None) -> Sente
     """A Sentence, or the reason this object is not one."""
     if not isinstance(obj, dict):
         return f"expected an object with tokens and ner_tags, got {type(obj).__name__}"
-    missing = [key for key in ("tokens", "ner_tags") if key not in obj]
-    if missing:
-        return f"missing key {missing[0]!r} (keys present: {', '.join(sorted(obj)) or 'none'})"
-    tokens, tags = obj["tokens"], obj["ner_tags"]
+    tag_key = next((key for key in TAG_KEYS if key in obj), None)
+    if "tokens" not in obj or tag_key is None:
+        missing = "'tokens'" if "tokens" not in obj else "'ner_tags' (or 'tags')"
+        return f"missing key {missing} (keys present: {', '.join(sorted(obj)) or 'none'})"
+    tokens, tags = obj["tokens"], obj[tag_key]
     if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
         return "tokens must be a list of strings"
     if not isinstance(tags, list):
-        return "ner_tags must be a list"
+        return f"{tag_key} must be a list"
     if len(tokens) != len(tags):
-        return f"{len(tokens)} tokens but {len(tags)} ner_tags"
-    own_labels = next((obj[key] for key in LABEL_KEYS if key in obj), None)
-    names = tag_names(tags, own_labels if own_labels is not None else labels)
+        return f"{len(tokens)} tokens but {len(tags)} {tag_key}"
+    label_keys = [key for key in LABEL_KEYS if key != tag_key]
+    own_labels = next((obj[key] for key in label_keys if key in obj), None)
+    names = tag_names(tags, own_labels if own_labels is not None else labels, tag_key)
     if isinstance(names, str):
         return names
     return Sentence(tuple(tokens), tuple(names), line)
 
 
-def tag_names(tags: list[Any], labels: list[str] | None) -> list[str] | str:
+def tag_names(tags: list[Any], labels: list[str] | None, key: str = "ner_tags") -> list[str] | str:
     """Tags as strings (ids looked up in `labels`), or the reason they cannot be."""
     if all(isinstance(tag, str) for tag in tags):
         return tags
     # bool is an int subclass; true/false in ner_tags is a mistake, not ids 1/0.
     if not all(isinstance(tag, int) and not isinstance(tag, bool) for tag in tags):
-        return "ner_tags must be all strings or all integer ids"
+        return f"{key} must be all strings or all integer ids"
     if labels is None:
+        own = "a 'label_names' key" if key == "labels" else "a 'labels' key"
         return (
-            "ner_tags are integer ids but there is no label list (add a 'labels' key, "
+            f"{key} are integer ids but there is no label list (add {own}, "
             "pass labels=, or put labels.txt next to the file)"
         )
     if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
@@ -146,7 +154,7 @@ def _read_label_file(path: Path) -> list[str]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DataError([Problem(str(path), exc.lineno, f"bad JSON: {exc.msg}")]) from exc
+        raise DataError([Problem(str(path), exc.lineno, _json_error(exc))]) from exc
     labels = _labels_from_json(data)
     if labels is None:
         reason = "expected a list of labels or an id->label mapping"
