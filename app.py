@@ -3,15 +3,15 @@
 Routes to the pages in `pages/` with st.navigation. Pages import `storage`, `engine.api` and
 `engine.config` only: no torch or transformers at import time, so every page renders in well
 under a second. Each rerun also lets the launcher start queued jobs and mark lost ones
-(throttled to once every few seconds, see pages.ui.reconcile_jobs).
+(throttled to once every few seconds, see pages.parts.calls.reconcile_jobs).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from pages import i18n, ui
-from pages.i18n import t
+from pages.parts import calls, i18n
+from pages.parts.i18n import t
 
 st.set_page_config(page_title="Lifelong NER Lab", page_icon="🧠", layout="wide")
 i18n.sync()  # the language (session, or ?lang= on a first visit) before any text is made
@@ -38,5 +38,5 @@ with st.sidebar:
         st.page_link(entry, label=entry.title, icon=entry.icon)
     st.divider()
     i18n.language_switch()
-ui.reconcile_jobs()
+calls.reconcile_jobs()
 page.run()

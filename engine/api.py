@@ -1,18 +1,33 @@
-"""The engine's one door for the dashboard: background jobs and dataset import.
+"""The engine's torch-free API for the dashboard, grouped by topic.
 
-Pages import this module and `engine.config` only; nothing here (or below it at import time)
-loads torch or transformers, so pages render fast. Jobs run as `python -m engine.jobs.worker RUN_ID`
-in their own process group (engine.jobs.launcher); dataset import and validation are plain Python
-(engine.data.service).
+Pages import this module and `engine.config` only (tests/test_layers.py checks both rules):
+nothing here, nor anything it imports at module level, loads torch or transformers, so pages
+render fast. Jobs run as `python -m engine.jobs.worker RUN_ID` in their own process group.
 
-    run_id = submit(cfg)          # PENDING now; starts when a slot is free
-    cancel(run_id)                # SIGTERM, SIGKILL after the grace period, STOPPED
-    reconcile()                   # mark lost jobs FAILED, start queued ones (cheap; call often)
+    run_id = api.submit(cfg)      # PENDING now; starts when a slot is free
+    api.cancel(run_id)            # SIGTERM, SIGKILL after the grace period, STOPPED
+    api.reconcile()               # mark lost jobs FAILED, start queued ones (cheap; call often)
 """
 
 from __future__ import annotations
 
-from engine.data.service import (  # noqa: F401  (re-exported for pages)
+__all__ = [
+    # jobs: submit, cancel, watch (engine.jobs)
+    "submit", "cancel", "dispatch", "reconcile", "job_location", "log_tail",
+    "machine_info", "max_concurrent_jobs", "allow_next_task", "paused_before",
+    # data: upload, validate, import, inspect (engine.data.service)
+    "UploadCheck", "validate_upload", "import_upload", "builtin_catalog",
+    "dataset_preview", "dataset_stats",
+    # inference: the Playground's tagger (engine.inference.client)
+    "PredictError", "checkpoint_stages", "predict_text",
+    # runs: bundles, the HTML report, chart PNGs (engine.runs)
+    "BundleError", "bundle_bytes", "report_html", "import_bundle",
+    "ChartExportError", "charts_png_zip",
+    # lessons and lineage
+    "lessons", "RUN_PREFIX",
+]  # fmt: skip
+
+from engine.data.service import (
     UploadCheck,
     builtin_catalog,
     dataset_preview,
@@ -20,23 +35,12 @@ from engine.data.service import (  # noqa: F401  (re-exported for pages)
     import_upload,
     validate_upload,
 )
-from engine.inference.client import (  # noqa: F401  (re-exported for the Playground)
-    PredictError,
-    checkpoint_stages,
-    predict_text,
-)
-from engine.jobs.launcher import (  # noqa: F401  (re-exported for pages)
-    cancel,
-    dispatch,
-    job_location,
-    log_tail,
-    reconcile,
-    submit,
-)
-from engine.jobs.machine import machine_info, max_concurrent_jobs  # noqa: F401  (re-exported)
-from engine.jobs.task_gate import allow_next_task, paused_before  # noqa: F401  (Next task)
-from engine.lessons import presets as lessons  # noqa: F401  (the Lessons page's presets: jobs.lessons.LESSONS)
-from engine.models.backbones import RUN_PREFIX  # noqa: F401  (the Runs page's lineage)
-from engine.runs.bundle import BundleError, bundle_bytes, report_html  # noqa: F401  (re-exported)
-from engine.runs.bundle_import import import_bundle  # noqa: F401  (re-exported for the Runs page)
-from engine.runs.chart_export import ChartExportError, charts_png_zip  # noqa: F401  (re-exported)
+from engine.inference.client import PredictError, checkpoint_stages, predict_text
+from engine.jobs.launcher import cancel, dispatch, job_location, log_tail, reconcile, submit
+from engine.jobs.machine import machine_info, max_concurrent_jobs
+from engine.jobs.task_gate import allow_next_task, paused_before
+from engine.lessons import presets as lessons
+from engine.models.backbones import RUN_PREFIX
+from engine.runs.bundle import BundleError, bundle_bytes, report_html
+from engine.runs.bundle_import import import_bundle
+from engine.runs.chart_export import ChartExportError, charts_png_zip

@@ -13,8 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages import ui
-from pages.i18n import t
+from pages.parts import calls, fmt, settings
+from pages.parts.i18n import t
 from storage import queries
 
 CURVES = ("train_loss", "dev_f1")
@@ -24,13 +24,13 @@ FINAL_METRICS = ("dev_f1", "test_f1", "train_tokens_per_s", "train_seconds")
 def comparison_table(
     rows: list[queries.RunRow], configs: dict[int, dict[str, Any]]
 ) -> pd.DataFrame:
-    keys = ui.differing_settings(configs)
+    keys = settings.differing_settings(configs)
     records = []
     for row in rows:
-        flat = ui.flatten(configs.get(row.id, {}))
+        flat = settings.flatten(configs.get(row.id, {}))
         record: dict[str, Any] = {
             "run": f"#{row.id} {row.name}",
-            "status": ui.status_text(row.status),
+            "status": fmt.status_text(row.status),
         }
         record.update({k: _cell(flat.get(k)) for k in keys})
         record.update({m: row.summary.get(m) for m in FINAL_METRICS})
@@ -48,7 +48,7 @@ def table_labels() -> dict[str, Any]:
         "train_tokens_per_s": t("compare.col.tokens_per_s"),
         "train_seconds": t("compare.col.seconds"),
     }
-    return ui.column_labels(labels, scores=("dev_f1", "test_f1"))
+    return fmt.column_labels(labels, scores=("dev_f1", "test_f1"))
 
 
 def _cell(value: Any) -> Any:
@@ -62,20 +62,20 @@ def overlay(run_ids: list[int], names: dict[int, str]) -> None:
         ["step", "time"],
         horizontal=True,
         key="compare_xaxis",
-        format_func=ui.label_lookup(["step", "time"], ui.axis_text),
+        format_func=fmt.label_lookup(["step", "time"], fmt.axis_text),
     )
     columns = st.columns(len(CURVES))
     for column, key in zip(columns, CURVES, strict=True):
         figure = go.Figure()
         for run_id in run_ids:
-            series = ui.read(queries.metric_series, run_id, key, max_points=1000)
+            series = calls.read(queries.metric_series, run_id, key, max_points=1000)
             if not series:
                 continue
             steps, values, walls = zip(*series, strict=True)
             x = list(steps) if x_axis == "step" else [w - walls[0] for w in walls]
             figure.add_scatter(x=x, y=values, mode="lines", name=names[run_id])
         figure.update_layout(
-            title=ui.curve_title(key),
+            title=fmt.curve_title(key),
             height=340,
             margin={"l": 10, "r": 10, "t": 40, "b": 10},
             xaxis_title=t("common.step") if x_axis == "step" else t("common.seconds_since_first"),
@@ -84,12 +84,12 @@ def overlay(run_ids: list[int], names: dict[int, str]) -> None:
 
 
 st.title(t("compare.title"))
-with ui.friendly(t("errors.compare")):
-    runs = ui.read(queries.list_runs, limit=500)
+with calls.friendly(t("errors.compare")):
+    runs = calls.read(queries.list_runs, limit=500)
     if len(runs) < 2:
         st.info(t("compare.need_two"))
     else:
-        labels = {r.id: ui.run_label(r) for r in runs}
+        labels = {r.id: fmt.run_label(r) for r in runs}
         chosen = st.multiselect(
             t("compare.runs"),
             list(labels),
@@ -102,10 +102,10 @@ with ui.friendly(t("errors.compare")):
         else:
             by_id = {r.id: r for r in runs}
             rows = [by_id[i] for i in chosen]
-            configs = ui.read(queries.run_configs, chosen)
+            configs = calls.read(queries.run_configs, chosen)
             overlay(chosen, {r.id: f"#{r.id} {r.name}" for r in rows})
             st.subheader(t("compare.differ"))
-            if not ui.differing_settings(configs):
+            if not settings.differing_settings(configs):
                 st.caption(t("compare.same"))
             st.dataframe(
                 comparison_table(rows, configs),

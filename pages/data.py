@@ -11,9 +11,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine import api as jobs
-from pages import ui
-from pages.i18n import t
+from engine import api
+from pages.parts import calls, fmt, highlight
+from pages.parts.i18n import t
 from storage import queries
 
 SHOWN_PROBLEMS = 50
@@ -32,7 +32,7 @@ def upload_section() -> None:
     cached = st.session_state.get("data_check")
     if cached is None or cached[0] != uploaded.file_id:
         with st.spinner(t("data.checking")):
-            check = jobs.validate_upload(uploaded.name, data, max_bytes=max_mb * 2**20)
+            check = api.validate_upload(uploaded.name, data, max_bytes=max_mb * 2**20)
         st.session_state["data_check"] = (uploaded.file_id, check)
     else:
         check = cached[1]
@@ -41,7 +41,7 @@ def upload_section() -> None:
         import_form(uploaded.name, data, check)
 
 
-def show_report(check: jobs.UploadCheck) -> None:
+def show_report(check: api.UploadCheck) -> None:
     """The validation report: verdict, counts, FILE:LINE problems and the repairs on offer."""
     if check.too_large:
         st.error(t("data.refused", reason=check.too_large))
@@ -70,7 +70,7 @@ def show_report(check: jobs.UploadCheck) -> None:
         st.warning(t("data.repair_offered", repairs="; ".join(check.repairs)))
 
 
-def import_form(filename: str, data: bytes, check: jobs.UploadCheck) -> None:
+def import_form(filename: str, data: bytes, check: api.UploadCheck) -> None:
     stem = check.display_name.rsplit(".", 1)[0] or "upload"
     name = st.text_input(t("data.name"), value=stem, key="data_import_name", max_chars=200)
     repair = st.checkbox(
@@ -82,10 +82,10 @@ def import_form(filename: str, data: bytes, check: jobs.UploadCheck) -> None:
     )
     if st.button(t("data.import"), key="data_import", type="primary"):
         dataset_id = None
-        with ui.friendly(t("errors.import_dataset")):
-            dataset_id = jobs.import_upload(filename, data, name=name, repair=repair)
+        with calls.friendly(t("errors.import_dataset")):
+            dataset_id = api.import_upload(filename, data, name=name, repair=repair)
         if dataset_id is not None:
-            st.success(t("data.imported", name=ui.escape_text(name), id=dataset_id))
+            st.success(t("data.imported", name=highlight.escape_text(name), id=dataset_id))
 
 
 def catalog_section() -> list[tuple[str, str]]:
@@ -93,9 +93,9 @@ def catalog_section() -> list[tuple[str, str]]:
     st.subheader(t("data.datasets"))
     choices: list[tuple[str, str]] = []
     left, right = st.columns(2)
-    with left, ui.friendly(t("errors.list_builtin")):
+    with left, calls.friendly(t("errors.list_builtin")):
         st.markdown(t("data.builtin"))
-        catalog = ui.builtin_catalog()
+        catalog = calls.builtin_catalog()
         st.dataframe(
             pd.DataFrame(
                 [
@@ -116,9 +116,9 @@ def catalog_section() -> list[tuple[str, str]]:
             column_config=_column_labels(),
         )
         choices += [(c["spec"], t("common.builtin_label", name=c["name"])) for c in catalog]
-    with right, ui.friendly(t("errors.list_imported")):
+    with right, calls.friendly(t("errors.list_imported")):
         st.markdown(t("data.imported_heading"))
-        datasets = ui.read(queries.list_datasets)
+        datasets = calls.read(queries.list_datasets)
         if not datasets:
             st.caption(t("data.none_yet"))
         else:
@@ -132,7 +132,7 @@ def catalog_section() -> list[tuple[str, str]]:
                             "sentences": d.n_sentences,
                             "tokens": d.n_tokens,
                             "entities": " ".join(f"{k}:{n}" for k, n in d.entity_counts.items()),
-                            "imported": ui.format_time(d.created_at),
+                            "imported": fmt.format_time(d.created_at),
                         }
                         for d in datasets
                     ]
@@ -154,7 +154,7 @@ def _column_labels() -> dict:
     texts += (t("data.col.test"), t("data.col.description"), t("data.col.format"))
     texts += (t("data.col.scheme"), t("data.col.sentences"), t("data.col.tokens"))
     texts += (t("data.col.entities"), t("data.col.imported"))
-    return ui.column_labels(dict(zip(names, texts, strict=True)))
+    return fmt.column_labels(dict(zip(names, texts, strict=True)))
 
 
 def inspect_section(choices: list[tuple[str, str]]) -> None:
@@ -167,8 +167,8 @@ def inspect_section(choices: list[tuple[str, str]]) -> None:
     )
     if spec is None:
         return
-    with ui.friendly(t("errors.read_dataset")):
-        stats = ui.dataset_stats(spec)
+    with calls.friendly(t("errors.read_dataset")):
+        stats = calls.dataset_stats(spec)
         split = stats.get("split")
         cols = st.columns(4)
         sentences = t("data.sentences_in_split", split=split) if split else t("common.sentences")
@@ -176,7 +176,7 @@ def inspect_section(choices: list[tuple[str, str]]) -> None:
         cols[1].metric(t("common.tokens"), f"{stats['tokens']:,}")
         cols[2].metric(t("common.entities"), f"{sum(stats['entities'].values()):,}")
         cols[3].metric(t("data.mean_length"), t("data.mean_words", n=stats["mean_length"]))
-        colours = ui.entity_colours(list(stats["entities"]))
+        colours = highlight.entity_colours(list(stats["entities"]))
         left, right = st.columns(2)
         lengths = stats["length_histogram"]
         left.plotly_chart(
@@ -200,15 +200,16 @@ def inspect_section(choices: list[tuple[str, str]]) -> None:
             key="data_entities_chart",
         )
         n = st.slider(t("data.preview_n"), 5, 50, 10, step=5, key="data_preview_n")
-        preview = ui.dataset_preview(spec, n)
-        legend = " ".join(ui.highlighted_html([(kind, kind)], colours) for kind in colours)
+        preview = calls.dataset_preview(spec, n)
+        legend = " ".join(highlight.highlighted_html([(kind, kind)], colours) for kind in colours)
         body = "".join(
-            f'<div style="margin:0.3em 0;line-height:1.9">{ui.highlighted_html(s, colours)}</div>'
+            '<div style="margin:0.3em 0;line-height:1.9">'
+            f"{highlight.highlighted_html(s, colours)}</div>"
             for s in preview
         )
         st.markdown(f"<div>{legend}</div>{body}", unsafe_allow_html=True)
         if spec.startswith("builtin:"):
-            st.caption(next((c["notice"] for c in ui.builtin_catalog()), ""))
+            st.caption(next((c["notice"] for c in calls.builtin_catalog()), ""))
 
 
 def _bar(

@@ -16,8 +16,8 @@ from typing import Any
 
 import streamlit as st
 
-from pages import ui
-from pages.embedding_figures import (
+from pages.parts import calls, fmt, highlight
+from pages.parts.embedding_figures import (
     COLOUR_BY,
     MappingView,
     add_token_arrows,
@@ -30,7 +30,7 @@ from pages.embedding_figures import (
     shift_figure,
     silhouette_figure,
 )
-from pages.i18n import t
+from pages.parts.i18n import t
 from storage import continual as continual_store
 from storage import queries
 
@@ -42,13 +42,13 @@ COLOUR_KEYS = dict(
 
 
 def mapped_runs() -> list[queries.RunRow]:
-    return [r for r in ui.read(queries.list_runs, limit=500) if r.summary.get("mapping")]
+    return [r for r in calls.read(queries.list_runs, limit=500) if r.summary.get("mapping")]
 
 
 def pick_run(runs: list[queries.RunRow]) -> int:
     ids = [r.id for r in runs]
-    wanted = ui.query_int("run")
-    labels = {r.id: ui.run_label(r) for r in runs}
+    wanted = calls.query_int("run")
+    labels = {r.id: fmt.run_label(r) for r in runs}
     chosen = st.selectbox(
         t("embeddings.run"),
         ids,
@@ -69,7 +69,7 @@ def scatter_controls(view: MappingView) -> dict[str, Any]:
         options,
         horizontal=True,
         key="emb_colour",
-        format_func=ui.label_lookup(options, lambda o: t(f"embeddings.{COLOUR_KEYS[o]}")),
+        format_func=fmt.label_lookup(options, lambda o: t(f"embeddings.{COLOUR_KEYS[o]}")),
     )
     show_o = b.toggle(t("embeddings.show_o"), value=True, key="emb_show_o")
     animate = c.toggle(
@@ -95,7 +95,7 @@ def arrow_controls(view: MappingView) -> dict[str, Any] | None:
         t("embeddings.arrows_for"),
         options,
         key="emb_arrow_type",
-        format_func=ui.label_lookup(options, lambda o: names.get(o, o)),
+        format_func=fmt.label_lookup(options, lambda o: names.get(o, o)),
     )
     token = b.text_input(
         t("embeddings.token"), key="emb_search", placeholder=t("embeddings.token_placeholder")
@@ -124,7 +124,7 @@ def scatter_section(view: MappingView) -> None:
         found = matching_tokens(view, arrows["token"])
         add_token_arrows(figure, view, arrows["start"], arrows["end"], found)
         if arrows["token"].strip():
-            token = ui.escape_text(arrows["token"])
+            token = highlight.escape_text(arrows["token"])
             st.caption(t("embeddings.occurrences", count=len(found), token=token))
     st.plotly_chart(figure, key="emb_scatter")
     probe = view.probe
@@ -152,7 +152,7 @@ def stats_section(view: MappingView) -> None:
 
 def prototype_section(run_id: int) -> None:
     """A meta run's prototypes (engine.strategies.meta logs them as `prototype_map`)."""
-    found = ui.read(continual_store.records, run_id, kind="prototype_map")
+    found = calls.read(continual_store.records, run_id, kind="prototype_map")
     if found:
         with st.expander(t("embeddings.prototypes", count=len(found))):
             st.json(found[-1].payload, expanded=False)
@@ -167,18 +167,18 @@ def main() -> None:
         st.page_link("pages/train.py", label=t("embeddings.train_link"), icon="🚀")
         return
     run_id = pick_run(runs)
-    view = ui.read(load_view, run_id)
+    view = calls.read(load_view, run_id)
     if view is None:
         st.warning(t("embeddings.no_points", run_id=run_id))
         return
     left, right = st.columns([3, 2])
-    with left, ui.friendly(t("embeddings.err_scatter")):
+    with left, calls.friendly(t("embeddings.err_scatter")):
         scatter_section(view)
-    with right, ui.friendly(t("embeddings.err_stats")):
+    with right, calls.friendly(t("embeddings.err_stats")):
         stats_section(view)
-    with ui.friendly(t("embeddings.err_prototypes")):
+    with calls.friendly(t("embeddings.err_prototypes")):
         prototype_section(run_id)
 
 
-with ui.friendly(t("embeddings.err_page")):
+with calls.friendly(t("embeddings.err_page")):
     main()

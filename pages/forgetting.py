@@ -15,8 +15,8 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages import bundle_ui, ui
-from pages.i18n import t
+from pages.parts import bundle_ui, calls, fmt, highlight
+from pages.parts.i18n import t
 from storage import continual as continual_store
 from storage import queries
 
@@ -64,7 +64,8 @@ def matrix_rows(matrix: continual_store.ScoreMatrix) -> list[list[float | None]]
 
 
 def span_runs(tokens: list[str], spans: list[list[Any]]) -> list[tuple[str, str | None]]:
-    """Words and [type, start, end) spans as the (text, type) runs ui.highlighted_html draws."""
+    """Words and [type, start, end) spans as the (text, type) runs that
+    highlight.highlighted_html draws."""
     starts = {int(s[1]): (str(s[0]), int(s[2])) for s in spans if len(s) >= 3}
     runs: list[tuple[str, str | None]] = []
     i = 0
@@ -113,14 +114,16 @@ def choose(runs: list[queries.RunRow]) -> tuple[queries.RunRow, list[queries.Run
     """The run to show, and the runs of its race group (empty when it has none)."""
     by_id = {r.id: r for r in runs}
     groups = sorted({r.group_name for r in runs if r.group_name})
-    wanted_run = ui.query_int("run")
+    wanted_run = calls.query_int("run")
     wanted_group = st.query_params.get("group")
     if wanted_run is not None and wanted_run not in by_id:
-        detail = ui.read(queries.get_run, wanted_run)
+        detail = calls.read(queries.get_run, wanted_run)
         if detail is None:
             st.info(t("forgetting.no_such_run", run_id=wanted_run))
         else:
-            strategy = f"{ui.escape_text(detail.kind)}/{ui.escape_text(detail.method)}"
+            strategy = (
+                f"{highlight.escape_text(detail.kind)}/{highlight.escape_text(detail.method)}"
+            )
             st.info(t("forgetting.not_continual", run_id=wanted_run, strategy=strategy))
         wanted_run = None
     if wanted_group is None and wanted_run is not None:
@@ -132,14 +135,14 @@ def choose(runs: list[queries.RunRow]) -> tuple[queries.RunRow, list[queries.Run
         options,
         index=options.index(wanted_group) if wanted_group in options else 0,
         key="forget_group",
-        format_func=ui.label_lookup(options, lambda g: g or t("forgetting.no_race")),
+        format_func=fmt.label_lookup(options, lambda g: g or t("forgetting.no_race")),
         help=t("forgetting.race_help"),
     )
     members = race(group)
     by_id.update((r.id, r) for r in members)  # a race may reach back past the newest MAX_RUNS
     candidates = members or runs
     ids = [r.id for r in candidates]
-    labels = {r.id: ui.run_label(r) for r in candidates}
+    labels = {r.id: fmt.run_label(r) for r in candidates}
     run_id = right.selectbox(
         t("forgetting.run"),
         ids,
@@ -157,7 +160,7 @@ def race(group: str | None) -> list[queries.RunRow]:
     """The continual runs of one race group, newest first (none without a group)."""
     if not group:
         return []
-    return ui.read(queries.list_runs, kind="continual", group_name=group, limit=MAX_RUNS)
+    return calls.read(queries.list_runs, kind="continual", group_name=group, limit=MAX_RUNS)
 
 
 # ---- sections -------------------------------------------------------------------------------
@@ -168,13 +171,13 @@ def metrics_section(row: queries.RunRow) -> None:
     cols = st.columns(len(METRICS))
     for col, key in zip(cols, METRICS, strict=True):
         label, help_text = metric_text(key)
-        col.metric(label, ui.format_score(stats.get(key)), help=help_text)
+        col.metric(label, fmt.format_score(stats.get(key)), help=help_text)
     if not stats:
         st.caption(t("forgetting.metrics_later"))
 
 
 def matrix_section(row: queries.RunRow) -> continual_store.ScoreMatrix | None:
-    matrix = ui.read(continual_store.score_matrix, row.id, "f1")
+    matrix = calls.read(continual_store.score_matrix, row.id, "f1")
     st.subheader(t("forgetting.matrix"))
     if matrix is None:
         st.info(t("forgetting.no_scores"))
@@ -185,7 +188,9 @@ def matrix_section(row: queries.RunRow) -> continual_store.ScoreMatrix | None:
     left, right = st.columns(2)
     left.plotly_chart(heatmap(matrix_rows(matrix), x, y), key="forget_matrix")
     right.plotly_chart(curves_figure(matrix, x, y), key="forget_curves")
-    kinds = [k for k in ui.read(continual_store.matrix_kinds, row.id) if k.startswith("type_f1:")]
+    kinds = [
+        k for k in calls.read(continual_store.matrix_kinds, row.id) if k.startswith("type_f1:")
+    ]
     if kinds:
         kind = st.selectbox(
             t("forgetting.per_type"),
@@ -194,7 +199,7 @@ def matrix_section(row: queries.RunRow) -> continual_store.ScoreMatrix | None:
             format_func=lambda k: k.removeprefix("type_f1:"),
             help=t("forgetting.per_type_help"),
         )
-        typed = ui.read(continual_store.score_matrix, row.id, kind)
+        typed = calls.read(continual_store.score_matrix, row.id, kind)
         if typed is not None:
             st.plotly_chart(
                 heatmap(matrix_rows(typed), x, stage_labels(typed.tasks)),
@@ -219,7 +224,9 @@ def curves_figure(matrix: continual_store.ScoreMatrix, x: list[str], y: list[str
 
 
 def race_section(members: list[queries.RunRow]) -> None:
-    st.subheader(t("forgetting.race_title", name=ui.escape_text(members[0].group_name or "")))
+    st.subheader(
+        t("forgetting.race_title", name=highlight.escape_text(members[0].group_name or ""))
+    )
     figure = go.Figure()
     for r in members:
         stats = r.summary.get("continual") or {}
@@ -233,8 +240,10 @@ def race_section(members: list[queries.RunRow]) -> None:
     for start in range(0, len(members), RACE_COLUMNS):
         cols = st.columns(RACE_COLUMNS)
         for col, r in zip(cols, members[start : start + RACE_COLUMNS], strict=False):
-            matrix = ui.read(continual_store.score_matrix, r.id, "f1")
-            col.markdown(f"**#{r.id} {ui.escape_text(r.method)}** · {ui.status_badge(r.status)}")
+            matrix = calls.read(continual_store.score_matrix, r.id, "f1")
+            col.markdown(
+                f"**#{r.id} {highlight.escape_text(r.method)}** · {fmt.status_badge(r.status)}"
+            )
             col.caption(t("forgetting.race_axes"))
             if matrix is None:
                 col.caption(t("forgetting.no_matrix"))
@@ -249,7 +258,7 @@ def race_section(members: list[queries.RunRow]) -> None:
 
 def forgotten_section(row: queries.RunRow) -> None:
     st.subheader(t("forgetting.forgotten"))
-    found = ui.read(continual_store.records, row.id, kind="forgotten")
+    found = calls.read(continual_store.records, row.id, kind="forgotten")
     payloads = [r.payload for r in found if r.payload.get("examples")]
     if not payloads:
         st.caption(t("forgetting.none_forgotten"))
@@ -260,7 +269,7 @@ def forgotten_section(row: queries.RunRow) -> None:
         t("forgetting.task_label"),
         sorted(by_task),
         key="forget_task",
-        format_func=ui.label_lookup(
+        format_func=fmt.label_lookup(
             sorted(by_task),
             lambda j: t(
                 "forgetting.task_forgotten",
@@ -282,7 +291,7 @@ def forgotten_section(row: queries.RunRow) -> None:
     gold = example.get("gold", [])
     predicted = example.get("predicted", {})
     types = {s[0] for s in gold} | {s[0] for spans in predicted.values() for s in spans}
-    colours = ui.entity_colours(sorted(types))
+    colours = highlight.entity_colours(sorted(types))
     task_types = set(by_task[task].get("types", []))
     lines = [(t("forgetting.gold"), gold, None)]
     for stage in sorted(predicted, key=int):
@@ -291,9 +300,9 @@ def forgotten_section(row: queries.RunRow) -> None:
         ok = mine == sorted(tuple(s) for s in gold)
         lines.append((t("forgetting.after_task", n=int(stage) + 1), spans, ok))
     body = "".join(
-        f'<div style="margin:0.3em 0;line-height:1.9"><b>{ui.escape_text(label)}</b>'
+        f'<div style="margin:0.3em 0;line-height:1.9"><b>{highlight.escape_text(label)}</b>'
         f"{'' if ok is None else (' ✅' if ok else ' ❌')}: "
-        f"{ui.highlighted_html(span_runs(tokens, spans), colours)}</div>"
+        f"{highlight.highlighted_html(span_runs(tokens, spans), colours)}</div>"
         for label, spans, ok in lines
     )
     st.markdown(body, unsafe_allow_html=True)
@@ -302,7 +311,7 @@ def forgotten_section(row: queries.RunRow) -> None:
 
 def drift_section(row: queries.RunRow) -> None:
     st.subheader(t("forgetting.drift"))
-    found = ui.read(continual_store.records, row.id, kind="drift")
+    found = calls.read(continual_store.records, row.id, kind="drift")
     stages = sorted(
         (r.payload for r in found if isinstance(r.payload.get("types"), dict)),
         key=lambda p: int(p.get("after_task", 0)),
@@ -348,9 +357,9 @@ def drift_section(row: queries.RunRow) -> None:
 
 def page() -> None:
     st.title(t("forgetting.title"))
-    runs = ui.read(queries.list_runs, kind="continual", limit=MAX_RUNS)
+    runs = calls.read(queries.list_runs, kind="continual", limit=MAX_RUNS)
     if not runs:
-        wanted = ui.query_int("run")
+        wanted = calls.query_int("run")
         if wanted is not None:
             st.info(t("forgetting.not_continual_short", run_id=wanted))
         st.info(t("forgetting.no_continual"))
@@ -360,22 +369,22 @@ def page() -> None:
     st.markdown(
         t(
             "forgetting.chosen",
-            badge=ui.status_badge(chosen.status),
-            name=ui.escape_text(chosen.name),
-            method=ui.escape_text(chosen.method),
+            badge=fmt.status_badge(chosen.status),
+            name=highlight.escape_text(chosen.name),
+            method=highlight.escape_text(chosen.method),
         )
     )
-    with ui.friendly(t("errors.summary_metrics")):
+    with calls.friendly(t("errors.summary_metrics")):
         metrics_section(chosen)
-    with ui.friendly(t("errors.matrix")):
+    with calls.friendly(t("errors.matrix")):
         matrix_section(chosen)
     if members:
-        with ui.friendly(t("errors.race")):
+        with calls.friendly(t("errors.race")):
             race_section(members)
             bundle_ui.race_share(members)
-    with ui.friendly(t("errors.forgotten")):
+    with calls.friendly(t("errors.forgotten")):
         forgotten_section(chosen)
-    with ui.friendly(t("errors.drift")):
+    with calls.friendly(t("errors.drift")):
         drift_section(chosen)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from engine import api as jobs
+from engine import api
 from engine.config import parse_config
-from pages import ui
-from pages.i18n import t
+from pages.parts import calls, fmt, highlight
+from pages.parts.i18n import t
 from storage import queries
 from storage.models import RunStatus
 
@@ -29,35 +29,35 @@ with left:
     st.write(t("home.try_it_text"))
     if st.button(t("home.try_it_button"), key="home_try_it", type="primary"):
         run_id = None
-        with ui.friendly(t("errors.start_example")):
-            run_id = jobs.submit(parse_config(TRY_IT_CONFIG))
+        with calls.friendly(t("errors.start_example")):
+            run_id = api.submit(parse_config(TRY_IT_CONFIG))
         if run_id is not None:
             st.switch_page("pages/runs.py", query_params={"run": str(run_id)})
 
 with right:
     st.subheader(t("home.machine"))
-    with ui.friendly(t("errors.read_machine")):
-        info = ui.machine()
+    with calls.friendly(t("errors.read_machine")):
+        info = calls.machine()
         gpus = info.get("gpus") or []
         st.metric(t("home.cpu_cores"), info.get("cpu_count") or "?")
-        st.caption(t("home.memory", memory=ui.format_memory(info)))
+        st.caption(t("home.memory", memory=fmt.format_memory(info)))
         if gpus:
-            st.caption(t("home.gpu", gpus=", ".join(ui.gpu_label(g) for g in gpus)))
+            st.caption(t("home.gpu", gpus=", ".join(fmt.gpu_label(g) for g in gpus)))
         else:
             st.caption(t("home.no_gpu"))
         st.caption(t("home.jobs_at_once", n=info.get("max_concurrent_jobs", "?")))
 
-with ui.friendly(t("errors.load_runs")):
-    runs = ui.read(queries.list_runs, limit=50)
-    active = [r for r in runs if r.status in ui.ACTIVE_STATES]
+with calls.friendly(t("errors.load_runs")):
+    runs = calls.read(queries.list_runs, limit=50)
+    active = [r for r in runs if r.status in fmt.ACTIVE_STATES]
     st.subheader(t("home.running", n=len(active)))
     if not active:
         st.caption(t("home.nothing_running"))
     for row in active:
         st.markdown(
-            f"{ui.status_badge(row.status)} **#{row.id} {ui.escape_text(row.name)}** · "
+            f"{fmt.status_badge(row.status)} **#{row.id} {highlight.escape_text(row.name)}** · "
             f"{row.kind}/{row.method} · {row.device or t('home.device_not_chosen')} · "
-            f"{ui.format_duration(ui.duration_s(row.started_at, row.finished_at))}"
+            f"{fmt.format_duration(fmt.duration_s(row.started_at, row.finished_at))}"
         )
 
     st.subheader(t("home.recent"))
@@ -69,12 +69,12 @@ with ui.friendly(t("errors.load_runs")):
                 {
                     "id": r.id,
                     "name": r.name,
-                    "status": ui.status_label(r.status),
+                    "status": fmt.status_label(r.status),
                     "strategy": f"{r.kind}/{r.method}",
                     "dev F1": r.summary.get("dev_f1"),
                     "test F1": r.summary.get("test_f1"),
-                    "duration": ui.format_duration(ui.duration_s(r.started_at, r.finished_at)),
-                    "created": ui.format_time(r.created_at),
+                    "duration": fmt.format_duration(fmt.duration_s(r.started_at, r.finished_at)),
+                    "created": fmt.format_time(r.created_at),
                 }
                 for r in runs[:10]
             ]
@@ -84,7 +84,7 @@ with ui.friendly(t("errors.load_runs")):
             hide_index=True,
             width="stretch",
             key="home_recent",
-            column_config=ui.run_table_columns(),
+            column_config=fmt.run_table_columns(),
         )
         failed = sum(r.status == RunStatus.FAILED for r in runs)
         if failed:

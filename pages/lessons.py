@@ -13,18 +13,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine import api as jobs
-from pages import lesson_charts, lesson_runs, ui
-from pages.i18n import t
-from pages.lesson_runs import LessonGroup
+from engine import api
+from pages.parts import calls, fmt, highlight, lesson_charts, lesson_runs
+from pages.parts.i18n import t
+from pages.parts.lesson_runs import LessonGroup
 from storage.models import RunStatus
 
 LIVE_EVERY_S = 2
 STEP_ICONS = {"explain": "💡", "predict": "🤔", "run": "▶️", "notice": "👀"}
 
 
-def lesson_text(lesson_id: str, part: str, **fmt: object) -> str:
-    return t(jobs.lessons.text_key(lesson_id, part), **fmt)
+def lesson_text(lesson_id: str, part: str, **values: object) -> str:
+    return t(api.lessons.text_key(lesson_id, part), **values)
 
 
 def step_state_key(lesson_id: str) -> str:
@@ -35,14 +35,14 @@ def step_state_key(lesson_id: str) -> str:
 
 
 def pick_lesson() -> str:
-    ids = [x.id for x in jobs.lessons.LESSONS]
+    ids = [x.id for x in api.lessons.LESSONS]
     wanted = st.query_params.get("lesson")
     chosen = st.selectbox(
         t("lessons.pick"),
         ids,
         index=ids.index(wanted) if wanted in ids else 0,
         key="lesson_pick",
-        format_func=ui.label_lookup(ids, lambda x: lesson_text(x, "title")),
+        format_func=fmt.label_lookup(ids, lambda x: lesson_text(x, "title")),
     )
     if wanted != chosen:
         st.query_params["lesson"] = chosen
@@ -69,7 +69,7 @@ def navigation(lesson_id: str, shown: int, total: int) -> None:
 # ---- one step ------------------------------------------------------------------------------
 
 
-def draw_step(lesson_id: str, step: jobs.lessons.Step, number: int, total: int) -> None:
+def draw_step(lesson_id: str, step: api.lessons.Step, number: int, total: int) -> None:
     with st.container(border=True):
         st.markdown(
             f"{STEP_ICONS.get(step.kind, '')} **{t('lessons.step_of', n=number, total=total)} · "
@@ -77,11 +77,11 @@ def draw_step(lesson_id: str, step: jobs.lessons.Step, number: int, total: int) 
         )
         st.markdown(lesson_text(lesson_id, step.id))
         if step.run is not None:
-            with ui.friendly(t("errors.lesson_run")):
+            with calls.friendly(t("errors.lesson_run")):
                 run_panel(lesson_id, step)
 
 
-def run_panel(lesson_id: str, step: jobs.lessons.Step) -> None:
+def run_panel(lesson_id: str, step: api.lessons.Step) -> None:
     """The Run / Run again button and the live result of the step's latest runs."""
     step_id, run = step.id, step.run
     assert run is not None
@@ -109,7 +109,7 @@ def run_panel(lesson_id: str, step: jobs.lessons.Step) -> None:
 
 def live_result(lesson_id: str, step_id: str, group_name: str, was_active: bool) -> None:
     """Status, the Next task control and the charts; reruns alone while a run is active."""
-    ui.reconcile_jobs()  # a fragment rerun skips app.py: keep the queue moving from here
+    calls.reconcile_jobs()  # a fragment rerun skips app.py: keep the queue moving from here
     group = lesson_runs.group_runs(group_name)
     if group is None:
         st.caption(t("lessons.not_run_yet"))
@@ -117,32 +117,32 @@ def live_result(lesson_id: str, step_id: str, group_name: str, was_active: bool)
     if was_active and not group.active:
         st.rerun(scope="app")  # finished: redraw once without the live timer
     status_lines(group)
-    run = jobs.lessons.lesson(lesson_id).step(step_id).run
+    run = api.lessons.lesson(lesson_id).step(step_id).run
     if run is not None and run.paced:
-        with ui.friendly(t("errors.next_task")):
+        with calls.friendly(t("errors.next_task")):
             lesson_runs.pace_control(group.runs[0])
     for chart in run.charts if run is not None else ():
-        with ui.friendly(t("errors.lesson_chart")):
+        with calls.friendly(t("errors.lesson_chart")):
             lesson_charts.draw(chart, group)
 
 
 def status_lines(group: LessonGroup) -> None:
-    done = sum(r.status not in ui.ACTIVE_STATES for r in group.runs)
+    done = sum(r.status not in fmt.ACTIVE_STATES for r in group.runs)
     if group.active:
         st.caption(t("lessons.progress", done=done, total=len(group.runs)))
         if all(r.status == RunStatus.PENDING for r in group.runs):
             st.caption(t("lessons.queued"))
     else:
         finished = max((r.finished_at for r in group.runs if r.finished_at), default=None)
-        st.caption(t("lessons.result_from", when=ui.format_time(finished)))
+        st.caption(t("lessons.result_from", when=fmt.format_time(finished)))
     parts = [
-        f"{ui.status_badge(r.status)} [#{r.id} {ui.escape_text(r.name)}](/runs?run={r.id})"
+        f"{fmt.status_badge(r.status)} [#{r.id} {highlight.escape_text(r.name)}](/runs?run={r.id})"
         for r in group.runs
     ]
     st.markdown(" · ".join(parts))
     for r in group.runs:
         if r.status in (RunStatus.FAILED, RunStatus.STOPPED) and r.error:
-            st.warning(t("lessons.run_ended", run_id=r.id, status=ui.status_text(r.status),
+            st.warning(t("lessons.run_ended", run_id=r.id, status=fmt.status_text(r.status),
                          error=r.error))  # fmt: skip
 
 
@@ -153,7 +153,7 @@ def page() -> None:
     st.title(t("lessons.title"))
     st.caption(t("lessons.intro"))
     lesson_id = pick_lesson()
-    lesson = jobs.lessons.lesson(lesson_id)
+    lesson = api.lessons.lesson(lesson_id)
     st.subheader(lesson_text(lesson_id, "title"))
     st.markdown(lesson_text(lesson_id, "goal"))
     total = len(lesson.steps)
@@ -164,5 +164,5 @@ def page() -> None:
     navigation(lesson_id, shown, total)
 
 
-with ui.friendly(t("errors.lessons")):
+with calls.friendly(t("errors.lessons")):
     page()

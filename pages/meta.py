@@ -15,8 +15,8 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from pages import ui
-from pages.i18n import t
+from pages.parts import calls, fmt, highlight, settings
+from pages.parts.i18n import t
 from storage import continual as records_store
 from storage import queries
 
@@ -31,7 +31,7 @@ MAX_RUNS = 1000  # how many meta runs (newest first) the page offers and compare
 
 
 def tag_runs(tokens: list[str], tags: list[str]) -> list[tuple[str, str | None]]:
-    """Words and IOB2 tags as the (text, type) runs ui.highlighted_html draws."""
+    """Words and IOB2 tags as the (text, type) runs highlight.highlighted_html draws."""
     runs: list[tuple[str, str | None]] = []
     for word, tag in zip(tokens, tags, strict=False):
         kind = None if tag == "O" else tag[2:]
@@ -45,7 +45,7 @@ def tag_runs(tokens: list[str], tags: list[str]) -> list[tuple[str, str | None]]
 
 def setting(config: dict[str, Any]) -> tuple[Any, ...]:
     """What must match for two meta runs to be compared 'by dataset'."""
-    value = ui.config_value
+    value = settings.config_value
     return (
         value(config, "data.train"),
         value(config, "data.test"),
@@ -60,19 +60,19 @@ def comparable(chosen: queries.RunRow, runs: list[queries.RunRow], by: str) -> l
     if by == BY_GROUP:
         group = chosen.group_name
         same = (
-            ui.read(queries.list_runs, kind="meta", group_name=group, limit=MAX_RUNS)
+            calls.read(queries.list_runs, kind="meta", group_name=group, limit=MAX_RUNS)
             if group
             else []
         )
     else:
-        configs = ui.read(queries.run_configs, [r.id for r in runs])
+        configs = calls.read(queries.run_configs, [r.id for r in runs])
         mine = setting(configs.get(chosen.id, {}))
         same = [r for r in runs if setting(configs.get(r.id, {})) == mine]
     return sorted(same or [chosen], key=lambda r: r.id)
 
 
 def minutes(row: queries.RunRow) -> float | None:
-    seconds = ui.duration_s(row.started_at, row.finished_at)
+    seconds = fmt.duration_s(row.started_at, row.finished_at)
     return None if seconds is None else seconds / 60
 
 
@@ -81,10 +81,10 @@ def minutes(row: queries.RunRow) -> float | None:
 
 def choose(runs: list[queries.RunRow]) -> queries.RunRow:
     ids = [r.id for r in runs]
-    wanted = ui.query_int("run")
+    wanted = calls.query_int("run")
     if wanted is not None and wanted not in ids:
         st.info(t("meta.not_meta", run_id=wanted))
-    labels = {r.id: ui.run_label(r) for r in runs}
+    labels = {r.id: fmt.run_label(r) for r in runs}
     run_id = st.selectbox(
         t("meta.run"),
         ids,
@@ -100,20 +100,22 @@ def headline(row: queries.RunRow) -> None:
     st.markdown(
         t(
             "meta.chosen",
-            badge=ui.status_badge(row.status),
-            name=ui.escape_text(row.name),
-            method=ui.escape_text(row.method),
+            badge=fmt.status_badge(row.status),
+            name=highlight.escape_text(row.name),
+            method=highlight.escape_text(row.method),
         )
     )
     cols = st.columns(4)
     cols[0].metric(
-        t("meta.f1_mean"), ui.format_score(meta.get("f1_mean")), help=t("meta.f1_mean_help")
+        t("meta.f1_mean"), fmt.format_score(meta.get("f1_mean")), help=t("meta.f1_mean_help")
     )
-    cols[1].metric(t("meta.ci"), ui.format_score(meta.get("f1_ci95")), help=t("meta.ci_help"))
+    cols[1].metric(t("meta.ci"), fmt.format_score(meta.get("f1_ci95")), help=t("meta.ci_help"))
     shape = t("meta.shape", n=meta.get("n_way", "?"), k=meta.get("k_shot", "?"))
     cols[2].metric(t("meta.episodes"), shape)
     cols[3].metric(
-        t("meta.pooled_f1"), ui.format_score(meta.get("f1_micro")), help=t("meta.pooled_f1_help")
+        t("meta.pooled_f1"),
+        fmt.format_score(meta.get("f1_micro")),
+        help=t("meta.pooled_f1_help"),
     )
     if not meta:
         st.caption(t("meta.scores_later"))
@@ -122,9 +124,9 @@ def headline(row: queries.RunRow) -> None:
         t(
             "meta.episodes_caption",
             episodes=meta.get("episodes"),
-            test_types=ui.escape_text(", ".join(meta.get("test_types") or [])),
+            test_types=highlight.escape_text(", ".join(meta.get("test_types") or [])),
             train_episodes=meta.get("train_episodes", 0),
-            train_types=ui.escape_text(", ".join(meta.get("train_types") or []) or "-"),
+            train_types=highlight.escape_text(", ".join(meta.get("train_types") or []) or "-"),
         )
     )
 
@@ -138,7 +140,7 @@ def results_section(chosen: queries.RunRow, runs: list[queries.RunRow]) -> None:
         key="meta_compare_by",
         horizontal=True,
         help=t("meta.compare_help"),
-        format_func=ui.label_lookup(options, lambda o: t(f"meta.by_{o}")),
+        format_func=fmt.label_lookup(options, lambda o: t(f"meta.by_{o}")),
     )
     members = comparable(chosen, runs, by)
     scored = [r for r in members if (r.summary.get("meta") or {}).get("f1_mean") is not None]
@@ -173,7 +175,7 @@ def results_section(chosen: queries.RunRow, runs: list[queries.RunRow]) -> None:
         ],
         hide_index=True,
         key="meta_methods_table",
-        column_config=ui.column_labels(
+        column_config=fmt.column_labels(
             {name: t(f"meta.col.{name}") for name in COLUMNS}, scores=COLUMNS[2:5]
         ),
     )
@@ -183,7 +185,7 @@ def results_section(chosen: queries.RunRow, runs: list[queries.RunRow]) -> None:
 def adaptation_section(members: list[queries.RunRow]) -> None:
     curves = []
     for r in members:
-        found = ui.read(records_store.records, r.id, kind="adaptation")
+        found = calls.read(records_store.records, r.id, kind="adaptation")
         if found and found[-1].payload.get("steps"):
             curves.append((r, found[-1].payload))
     st.subheader(t("meta.adaptation"))
@@ -210,7 +212,7 @@ def adaptation_section(members: list[queries.RunRow]) -> None:
 
 
 def sentence_html(tokens: list[str], tags: list[str], colours: dict[str, str]) -> str:
-    return ui.highlighted_html(tag_runs(tokens, tags), colours)
+    return highlight.highlighted_html(tag_runs(tokens, tags), colours)
 
 
 def episode_label(index: int, episode: dict[str, Any]) -> str:
@@ -222,7 +224,7 @@ def episode_label(index: int, episode: dict[str, Any]) -> str:
 
 def episode_section(row: queries.RunRow) -> None:
     st.subheader(t("meta.episodes_title"))
-    found = ui.read(records_store.records, row.id, kind="episodes_sample")
+    found = calls.read(records_store.records, row.id, kind="episodes_sample")
     by_split = {r.payload.get("split", r.stage): r.payload.get("episodes") or [] for r in found}
     splits = [s for s in SPLITS if by_split.get(s)]
     if not splits:
@@ -234,18 +236,18 @@ def episode_section(row: queries.RunRow) -> None:
         splits,
         key="meta_episode_split",
         horizontal=True,
-        format_func=ui.label_lookup(splits, lambda s: t(f"meta.split_{s}")),
+        format_func=fmt.label_lookup(splits, lambda s: t(f"meta.split_{s}")),
     )
     episodes = by_split[split]
     index = right.selectbox(
         t("meta.episode"),
         range(len(episodes)),
         key="meta_episode",
-        format_func=ui.label_lookup(range(len(episodes)), lambda i: episode_label(i, episodes[i])),
+        format_func=fmt.label_lookup(range(len(episodes)), lambda i: episode_label(i, episodes[i])),
     )
     episode = episodes[index if index is not None and index < len(episodes) else 0]
     types = list(episode.get("types", []))
-    colours = ui.entity_colours(types)
+    colours = highlight.entity_colours(types)
     legend = " ".join(sentence_html([kind], [f"B-{kind}"], colours) for kind in types)
     st.markdown(t("meta.types_legend", count=len(types), legend=legend), unsafe_allow_html=True)
     support, query = episode.get("support", {}), episode.get("query", {})
@@ -269,7 +271,7 @@ def episode_section(row: queries.RunRow) -> None:
 
 def prototype_section(row: queries.RunRow) -> None:
     st.subheader(t("meta.prototype_map"))
-    found = ui.read(records_store.records, row.id, kind="prototype_map")
+    found = calls.read(records_store.records, row.id, kind="prototype_map")
     if not found:
         st.caption(t("meta.no_prototype_map"))
         return
@@ -279,7 +281,7 @@ def prototype_section(row: queries.RunRow) -> None:
 
 def prototype_figure(payload: dict[str, Any]) -> go.Figure:
     names = list(payload.get("types", []))
-    found = ui.entity_colours(names[1:]).items()
+    found = highlight.entity_colours(names[1:]).items()
     colours = {"O": "#bbbbbb"} | {kind: c for kind, c in found if kind != "O"}
     query, protos = payload.get("query", {}), payload.get("prototypes", {})
     figure = go.Figure()
@@ -320,7 +322,7 @@ def prototype_figure(payload: dict[str, Any]) -> go.Figure:
 
 
 def loss_section(row: queries.RunRow) -> None:
-    series = ui.read(queries.metric_series, row.id, "meta_train_loss")
+    series = calls.read(queries.metric_series, row.id, "meta_train_loss")
     if not series:
         return
     st.subheader(t("meta.loss_title"))
@@ -339,21 +341,21 @@ def loss_section(row: queries.RunRow) -> None:
 
 def page() -> None:
     st.title(t("meta.title"))
-    runs = ui.read(queries.list_runs, kind="meta", limit=MAX_RUNS)
+    runs = calls.read(queries.list_runs, kind="meta", limit=MAX_RUNS)
     if not runs:
         st.info(t("meta.no_runs"))
         st.page_link("pages/train.py", label=t("meta.go_to_train"), icon="🚀")
         return
     chosen = choose(runs)
-    with ui.friendly(t("errors.meta_scores")):
+    with calls.friendly(t("errors.meta_scores")):
         headline(chosen)
-    with ui.friendly(t("errors.meta_compare")):
+    with calls.friendly(t("errors.meta_compare")):
         results_section(chosen, runs)
-    with ui.friendly(t("errors.meta_episodes")):
+    with calls.friendly(t("errors.meta_episodes")):
         episode_section(chosen)
-    with ui.friendly(t("errors.prototype_map")):
+    with calls.friendly(t("errors.prototype_map")):
         prototype_section(chosen)
-    with ui.friendly(t("errors.meta_loss")):
+    with calls.friendly(t("errors.meta_loss")):
         loss_section(chosen)
 
 

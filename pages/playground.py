@@ -13,10 +13,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from engine import api as jobs
-from pages import playground_view as view
-from pages import ui
-from pages.i18n import t
+from engine import api
+from pages.parts import calls, fmt, highlight
+from pages.parts import playground_view as view
+from pages.parts.i18n import t
 from storage import queries
 from storage.models import RunStatus
 
@@ -31,18 +31,18 @@ UNTAGGED_KINDS = ("pretrain",)  # a masked-LM checkpoint has no entity head to t
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def tagged(run_id: int, stage: str, text: str) -> dict[str, Any]:
-    return jobs.predict_text(run_id, stage, text)
+    return api.predict_text(run_id, stage, text)
 
 
 @st.cache_data(ttl=15, show_spinner=False)
 def runs_with_checkpoints() -> list[tuple[int, str, list[str]]]:
     """(run id, label, stage names) of finished runs that kept a checkpoint, newest first."""
-    rows = [r for s in FINISHED for r in ui.read(queries.list_runs, status=s, limit=200)]
+    rows = [r for s in FINISHED for r in calls.read(queries.list_runs, status=s, limit=200)]
     found = []
     for row in sorted(rows, key=lambda r: r.id, reverse=True):
         if row.kind in UNTAGGED_KINDS:
             continue
-        stages = [stage.name for stage in jobs.checkpoint_stages(row.id)]
+        stages = [stage.name for stage in api.checkpoint_stages(row.id)]
         if stages:
             found.append((row.id, f"#{row.id} {row.name} ({row.kind}/{row.method})", stages))
     return found
@@ -77,7 +77,7 @@ def picker(side: str, runs: list[tuple[int, str, list[str]]], default_run: int, 
         t("playground.stage"),
         stages,
         index=len(stages) - 1 if last else 0,
-        format_func=ui.label_lookup(stages, stage_label),
+        format_func=fmt.label_lookup(stages, stage_label),
         key=f"pg_stage_{side}_{run_id}",  # per run: another run's stages are other options
     )
     return run_id, stage
@@ -135,7 +135,7 @@ def page() -> None:
     a, b, _ = st.columns(3)
     a.button(t("playground.example_en"), key="pg_example_en", on_click=_set_example, args=("en",))
     b.button(t("playground.example_zh"), key="pg_example_zh", on_click=_set_example, args=("zh",))
-    wanted = ui.query_int("run")
+    wanted = calls.query_int("run")
     default_run = wanted if wanted is not None else runs[0][0]
     compare = st.toggle(t("playground.compare"), value=True, key="pg_compare")
     pickers = st.columns(2 if compare else 1)
@@ -154,11 +154,11 @@ def page() -> None:
         with column, st.spinner(t("playground.tagging")):
             try:
                 results.append((run_id, stage, tagged(run_id, stage, text)))
-            except jobs.PredictError as err:
+            except api.PredictError as err:
                 st.error(t("playground.error", reason=str(err)))
                 results.append(None)
     done = [r for r in results if r is not None]
-    colours = ui.entity_colours(view.entity_types(*(r for _, _, r in done)))
+    colours = highlight.entity_colours(view.entity_types(*(r for _, _, r in done)))
     for found, column in zip(results, columns, strict=True):
         if found is not None:
             with column:
@@ -167,5 +167,5 @@ def page() -> None:
         changes(done)
 
 
-with ui.friendly(t("playground.show")):
+with calls.friendly(t("playground.show")):
     page()

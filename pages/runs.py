@@ -15,9 +15,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine import api as jobs
-from pages import bundle_ui, run_downloads, ui
-from pages.i18n import t
+from engine import api
+from pages.parts import bundle_ui, calls, downloads, fmt, highlight, settings
+from pages.parts.i18n import t
 from storage import continual as continual_store
 from storage import queries
 from storage.models import RunStatus
@@ -31,7 +31,7 @@ CURVES = ("train_loss", "dev_f1")
 
 def run_list() -> None:
     st.title(t("runs.title"))
-    rows = ui.read(queries.list_runs, limit=500)
+    rows = calls.read(queries.list_runs, limit=500)
     kinds = sorted({r.kind for r in rows})
     left, right = st.columns([3, 1])
     values = [s.value for s in RunStatus]
@@ -40,13 +40,13 @@ def run_list() -> None:
         values,
         key="runs_status_filter",
         placeholder=t("runs.any_status"),
-        format_func=ui.label_lookup(values, ui.status_text),
+        format_func=fmt.label_lookup(values, fmt.status_text),
     )
     kind = right.selectbox(
         t("runs.strategy"),
         ["any", *kinds],
         key="runs_kind_filter",
-        format_func=ui.label_lookup(["any"], lambda _: t("common.any")),
+        format_func=fmt.label_lookup(["any"], lambda _: t("common.any")),
     )
     rows = [
         r
@@ -57,7 +57,7 @@ def run_list() -> None:
         st.info(t("runs.no_match") if statuses or kind != "any" else t("runs.no_runs"))
         st.page_link("pages/train.py", label=t("runs.start_one"), icon="🚀")
         return
-    configs = ui.read(queries.run_configs, [r.id for r in rows])
+    configs = calls.read(queries.run_configs, [r.id for r in rows])
     table = pd.DataFrame([_table_row(r, configs.get(r.id, {})) for r in rows])
     event = st.dataframe(
         table,
@@ -66,12 +66,12 @@ def run_list() -> None:
         key="runs_table",
         on_select="rerun",
         selection_mode="single-row",
-        column_config=ui.run_table_columns(),
+        column_config=fmt.run_table_columns(),
     )
     selected = event.selection.rows if event is not None else []
     if selected:
         open_run(int(table.iloc[selected[0]]["id"]))
-    labels = {r.id: ui.run_label(r) for r in rows}
+    labels = {r.id: fmt.run_label(r) for r in rows}
     st.selectbox(
         t("runs.open"),
         list(labels),
@@ -98,14 +98,14 @@ def _table_row(row: queries.RunRow, config: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": row.id,
         "name": row.name,
-        "status": ui.status_label(row.status),
+        "status": fmt.status_label(row.status),
         "strategy": f"{row.kind}/{row.method}",
-        "data": ui.config_value(config, "data.train"),
-        "backbone": ui.config_value(config, "backbone"),
+        "data": settings.config_value(config, "data.train"),
+        "backbone": settings.config_value(config, "backbone"),
         "best dev F1": row.summary.get("dev_f1"),
         "test F1": row.summary.get("test_f1"),
-        "duration": ui.format_duration(ui.duration_s(row.started_at, row.finished_at)),
-        "created": ui.format_time(row.created_at),
+        "duration": fmt.format_duration(fmt.duration_s(row.started_at, row.finished_at)),
+        "created": fmt.format_time(row.created_at),
     }
 
 
@@ -116,11 +116,11 @@ def run_page(run_id: int) -> None:
     if st.button(t("runs.back"), key="runs_back"):
         st.query_params.clear()
         st.rerun()
-    detail = ui.read(queries.get_run, run_id)
+    detail = calls.read(queries.get_run, run_id)
     if detail is None:
         st.error(t("runs.no_such_run", run_id=run_id))
         return
-    active = detail.status in ui.ACTIVE_STATES
+    active = detail.status in fmt.ACTIVE_STATES
     live = st.fragment(run_every=LIVE_EVERY_S if active else None)(live_panel)
     live(run_id, active)
     if detail.kind == "continual":
@@ -142,20 +142,20 @@ def run_page(run_id: int) -> None:
             icon="🗺️",
             query_params={"run": str(run_id)},
         )
-    with ui.friendly(t("errors.per_type")):
+    with calls.friendly(t("errors.per_type")):
         per_type_section(run_id)
-    with ui.friendly(t("errors.confusion")):
+    with calls.friendly(t("errors.confusion")):
         confusion_section(run_id)
-    with ui.friendly(t("errors.downloads")):
-        run_downloads.downloads(detail)
+    with calls.friendly(t("errors.downloads")):
+        downloads.row(detail)
     bundle_ui.run_share(detail.id, detail.status)
 
 
 def backbone_run(config: dict[str, Any]) -> int | None:
     """The run whose checkpoint a config starts from (`backbone: run:ID`), else None."""
     text = str(config.get("backbone") or "")
-    digits = text.removeprefix(jobs.RUN_PREFIX).strip()
-    return int(digits) if text.startswith(jobs.RUN_PREFIX) and digits.isdigit() else None
+    digits = text.removeprefix(api.RUN_PREFIX).strip()
+    return int(digits) if text.startswith(api.RUN_PREFIX) and digits.isdigit() else None
 
 
 def lineage(detail: queries.RunDetail) -> None:
@@ -163,11 +163,11 @@ def lineage(detail: queries.RunDetail) -> None:
     chain, config, seen = [], detail.config, {detail.id}
     while (parent := backbone_run(config)) is not None and parent not in seen and len(chain) < 10:
         seen.add(parent)
-        row = ui.read(queries.get_run, parent)
+        row = calls.read(queries.get_run, parent)
         chain.insert(0, f"#{parent} {row.kind}" if row else f"#{parent}")
         config = row.config if row else {}
-    recent = ui.read(queries.list_runs, limit=500)
-    configs = ui.read(queries.run_configs, [r.id for r in recent])
+    recent = calls.read(queries.list_runs, limit=500)
+    configs = calls.read(queries.run_configs, [r.id for r in recent])
     children = [f"#{r.id} {r.kind}" for r in reversed(recent)
                 if backbone_run(configs.get(r.id, {})) == detail.id]  # fmt: skip
     if chain or children:
@@ -179,7 +179,7 @@ def lineage(detail: queries.RunDetail) -> None:
 
 def confusion_section(run_id: int) -> None:
     """Word-level gold type x predicted type on the test set (logged by the final evaluation)."""
-    found = ui.read(continual_store.records, run_id, kind="confusion")
+    found = calls.read(continual_store.records, run_id, kind="confusion")
     if not found:
         return
     payload = found[-1].payload
@@ -209,65 +209,65 @@ def confusion_section(run_id: int) -> None:
 
 def live_panel(run_id: int, was_active: bool) -> None:
     """Header, curves and log: reruns alone every LIVE_EVERY_S while the run is active."""
-    ui.reconcile_jobs()  # a fragment rerun skips app.py: keep the queue moving from here too
-    detail = ui.read(queries.get_run, run_id)
+    calls.reconcile_jobs()  # a fragment rerun skips app.py: keep the queue moving from here too
+    detail = calls.read(queries.get_run, run_id)
     if detail is None:
         st.error(t("runs.deleted", run_id=run_id))
         return
-    if was_active and detail.status not in ui.ACTIVE_STATES:
+    if was_active and detail.status not in fmt.ACTIVE_STATES:
         st.rerun(scope="app")  # finished: redraw everything once (final scores, no Cancel)
     header(detail)
-    if detail.status in ui.ACTIVE_STATES and st.button(t("runs.cancel"), key="run_cancel"):
-        with ui.friendly(t("errors.cancel_run")):
-            if jobs.cancel(run_id):
+    if detail.status in fmt.ACTIVE_STATES and st.button(t("runs.cancel"), key="run_cancel"):
+        with calls.friendly(t("errors.cancel_run")):
+            if api.cancel(run_id):
                 st.toast(t("runs.stopping", run_id=run_id))
             else:
                 st.warning(t("runs.already_finished", run_id=run_id))
-    with ui.friendly(t("errors.curves")):
+    with calls.friendly(t("errors.curves")):
         curves(run_id)
-    with ui.friendly(t("errors.read_log")):
-        tail = jobs.log_tail(run_id, lines=200)
+    with calls.friendly(t("errors.read_log")):
+        tail = api.log_tail(run_id, lines=200)
         with st.expander(t("runs.log"), expanded=detail.status == RunStatus.FAILED):
             st.code(tail or t("runs.log_empty"), language=None)
 
 
 def header(detail: queries.RunDetail) -> None:
     st.title(t("runs.title_one", run_id=detail.id, name=detail.name))
-    duration = ui.format_duration(ui.duration_s(detail.started_at, detail.finished_at))
+    duration = fmt.format_duration(fmt.duration_s(detail.started_at, detail.finished_at))
     st.markdown(
         t(
             "runs.header",
-            badge=ui.status_badge(detail.status),
+            badge=fmt.status_badge(detail.status),
             strategy=f"{detail.kind}/{detail.method}",
-            device=ui.escape_text(detail.device or t("runs.not_chosen")),
-            data=ui.escape_text(str(ui.config_value(detail.config, "data.train"))),
-            backbone=ui.escape_text(str(ui.config_value(detail.config, "backbone"))),
+            device=highlight.escape_text(detail.device or t("runs.not_chosen")),
+            data=highlight.escape_text(str(settings.config_value(detail.config, "data.train"))),
+            backbone=highlight.escape_text(str(settings.config_value(detail.config, "backbone"))),
             duration=duration,
         )
     )
     st.caption(
         t(
             "runs.times",
-            created=ui.format_time(detail.created_at),
-            started=ui.format_time(detail.started_at),
-            finished=ui.format_time(detail.finished_at),
+            created=fmt.format_time(detail.created_at),
+            started=fmt.format_time(detail.started_at),
+            finished=fmt.format_time(detail.finished_at),
         )
         + " · "
-        + t("runs.job", where=ui.escape_text(jobs.job_location(detail)))  # backend and where
+        + t("runs.job", where=highlight.escape_text(api.job_location(detail)))  # backend and where
     )
     if detail.error:
-        st.error(f"**{ui.status_text(detail.status)}**: {detail.error}")
+        st.error(f"**{fmt.status_text(detail.status)}**: {detail.error}")
     summary = detail.summary
     cols = st.columns(4)
-    cols[0].metric(t("runs.best_dev_f1"), ui.format_score(summary.get("dev_f1")))
-    cols[1].metric(t("runs.test_f1"), ui.format_score(summary.get("test_f1")))
+    cols[0].metric(t("runs.best_dev_f1"), fmt.format_score(summary.get("dev_f1")))
+    cols[1].metric(t("runs.test_f1"), fmt.format_score(summary.get("test_f1")))
     rate = summary.get("train_tokens_per_s")
     cols[2].metric(t("runs.tokens_per_s"), "-" if rate is None else f"{rate:,.0f}")
     cols[3].metric(t("runs.steps"), summary.get("steps", "-"))
 
 
 def curves(run_id: int) -> None:
-    keys = set(ui.read(queries.metric_keys, run_id))
+    keys = set(calls.read(queries.metric_keys, run_id))
     shown = ("train_loss", "heldout_perplexity") if "heldout_perplexity" in keys else CURVES
     if not keys & set(shown):
         st.caption(t("runs.no_curves"))
@@ -283,12 +283,12 @@ def curves(run_id: int) -> None:
         ["step", "time"],
         horizontal=True,
         key="run_xaxis",
-        format_func=ui.label_lookup(["step", "time"], ui.axis_text),
+        format_func=fmt.label_lookup(["step", "time"], fmt.axis_text),
     )
     columns = st.columns(len(shown))
     for column, key in zip(columns, shown, strict=True):
-        title = ui.curve_title(key)
-        series = ui.read(queries.metric_series, run_id, key, max_points=2000)
+        title = fmt.curve_title(key)
+        series = calls.read(queries.metric_series, run_id, key, max_points=2000)
         if not series:
             column.caption(t("runs.no_points", title=title))
             continue
@@ -311,7 +311,7 @@ def curve_figure(
     figure = go.Figure()
     if smooth and smoothing > 0:
         figure.add_scatter(x=x, y=values, mode="lines", name=t("runs.raw"), opacity=0.3)
-        smoothed = ui.ema(values, smoothing)
+        smoothed = fmt.ema(values, smoothing)
         figure.add_scatter(x=x, y=smoothed, mode="lines", name=t("runs.smoothed"))
     else:
         figure.add_scatter(x=x, y=values, mode="lines+markers", name=title)
@@ -327,7 +327,7 @@ def curve_figure(
 
 
 def per_type_section(run_id: int) -> None:
-    evaluations = ui.read(queries.evaluations, run_id)
+    evaluations = calls.read(queries.evaluations, run_id)
     tests = [e for e in evaluations if e.split == "test"]
     devs = [e for e in evaluations if e.split == "dev"]
     chosen = tests[-1] if tests else (devs[-1] if devs else None)
@@ -370,7 +370,7 @@ def per_type_section(run_id: int) -> None:
         hide_index=True,
         width="stretch",
         key="run_per_type",
-        column_config=ui.column_labels(headers, scores=("precision", "recall", "f1")),
+        column_config=fmt.column_labels(headers, scores=("precision", "recall", "f1")),
     )
     figure = go.Figure()
     per_type = table.iloc[:-1]
@@ -385,8 +385,8 @@ def per_type_section(run_id: int) -> None:
     right.plotly_chart(figure, key="run_per_type_chart")
 
 
-with ui.friendly(t("errors.show_runs")):
-    chosen = ui.query_int("run")
+with calls.friendly(t("errors.show_runs")):
+    chosen = calls.query_int("run")
     if chosen is None:
         run_list()
         bundle_ui.import_section()

@@ -18,7 +18,7 @@ from typing import Any
 
 import streamlit as st
 
-from engine import api as jobs
+from engine import api
 from engine.config import (
     RECOMMENDED_LR,
     STRATEGY_CONFIGS,
@@ -29,10 +29,10 @@ from engine.config import (
     load_config,
     parse_config,
 )
-from pages import ui
-from pages.i18n import t
-from pages.wizard_estimate import estimate_seconds
-from pages.wizard_fields import (
+from pages.parts import calls, fmt
+from pages.parts.i18n import t
+from pages.parts.wizard_estimate import estimate_seconds
+from pages.parts.wizard_fields import (
     RACE,
     active_choices,
     field_help,
@@ -40,7 +40,7 @@ from pages.wizard_fields import (
     section_model,
     shown_for_mode,
 )
-from pages.wizard_stream import (
+from pages.parts.wizard_stream import (
     launch_race,
     race_input,
     race_methods,
@@ -111,10 +111,10 @@ def data_step(wiz: dict[str, Any]) -> bool | None:
         index=0 if is_builtin else 1,
         key="wiz_data_source",
         horizontal=True,
-        format_func=ui.label_lookup(SOURCES, source_text),
+        format_func=fmt.label_lookup(SOURCES, source_text),
     )
     if source == SOURCES[0]:
-        catalog = {c["name"]: c for c in ui.builtin_catalog()}
+        catalog = {c["name"]: c for c in calls.builtin_catalog()}
         names = list(catalog)
         current = data["train"].removeprefix("builtin:") if is_builtin else names[0]
         name = st.selectbox(
@@ -130,7 +130,7 @@ def data_step(wiz: dict[str, Any]) -> bool | None:
         if not is_builtin or data["train"] != f"builtin:{name}":
             data.update(train=f"builtin:{name}", dev=None, test=None)
     else:
-        datasets = ui.read(queries.list_datasets)
+        datasets = calls.read(queries.list_datasets)
         paths = {
             d.path: t("train.dataset_option", name=d.name, n=f"{d.n_sentences:,}", fmt=d.fmt)
             for d in datasets
@@ -185,7 +185,7 @@ def backbone_step(wiz: dict[str, Any]) -> None:
         options,
         index=options.index(choice),
         key="wiz_backbone",
-        format_func=ui.label_lookup(options, backbone_text),
+        format_func=fmt.label_lookup(options, backbone_text),
         help=field_help(RunConfig, "backbone"),
     )
     if picked == "other":
@@ -278,7 +278,7 @@ def review_step(wiz: dict[str, Any]) -> None:
         st.caption(t("train.no_estimate"))
     else:
         seconds, where = estimate
-        st.metric(t("train.estimate"), ui.format_duration(seconds), help=where)
+        st.metric(t("train.estimate"), fmt.format_duration(seconds), help=where)
     left, right = st.columns(2)
     left.download_button(
         t("train.download_yaml"),
@@ -297,14 +297,14 @@ def review_step(wiz: dict[str, Any]) -> None:
     if right.button(label, key="wiz_launch", type="primary"):
         if race:
             group = None
-            with ui.friendly(t("errors.launch_race")):
+            with calls.friendly(t("errors.launch_race")):
                 group = launch_race(cfg, race)
             if group is not None:
                 st.switch_page("pages/forgetting.py", query_params={"group": group})
             return
         run_id = None
-        with ui.friendly(t("errors.launch_run")):
-            run_id = jobs.submit(cfg)
+        with calls.friendly(t("errors.launch_run")):
+            run_id = api.submit(cfg)
         if run_id is not None:
             st.switch_page("pages/runs.py", query_params={"run": str(run_id)})
 
@@ -328,9 +328,9 @@ def starting_points() -> None:
                 load_into_wizard(cfg.to_dict())
         if st.session_state.get("wiz_upload_error"):
             st.error(t("train.config_not_loaded", error=st.session_state["wiz_upload_error"]))
-        runs = ui.read(queries.list_runs, limit=100)
+        runs = calls.read(queries.list_runs, limit=100)
         if runs:
-            labels = {r.id: ui.run_label(r) for r in runs}
+            labels = {r.id: fmt.run_label(r) for r in runs}
             run_id = st.selectbox(
                 t("train.earlier_run"),
                 list(labels),
@@ -338,8 +338,8 @@ def starting_points() -> None:
                 key="wiz_clone_run",
             )
             if st.button(t("train.use_config"), key="wiz_clone"):
-                with ui.friendly(t("errors.load_run_config")):
-                    detail = ui.read(queries.get_run, run_id)
+                with calls.friendly(t("errors.load_run_config")):
+                    detail = calls.read(queries.get_run, run_id)
                     if detail is None:
                         raise ValueError(t("train.run_gone", run_id=run_id))
                     raw = copy.deepcopy(detail.config)
@@ -365,7 +365,7 @@ def config_from_yaml(data: bytes, filename: str) -> RunConfig:
 
 st.title(t("train.title"))
 wiz = wizard()
-with ui.friendly(t("errors.load_earlier_runs")):
+with calls.friendly(t("errors.load_earlier_runs")):
     starting_points()
 
 step = st.session_state.get("wiz_step", DATA)
@@ -374,7 +374,7 @@ st.progress(
     (step + 1) / len(STEPS), text=t("train.progress", n=step + 1, total=len(STEPS), name=shown_step)
 )
 ready: bool | None = False
-with ui.friendly(t("errors.show_step", step=shown_step.lower())):
+with calls.friendly(t("errors.show_step", step=shown_step.lower())):
     ready = (data_step, backbone_step, strategy_step, hyper_step, review_step)[step](wiz)
 
 back, _, forward = st.columns([1, 4, 1])

@@ -73,3 +73,88 @@ def test_page_imports_do_not_load_torch_at_run_time():
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == ""
+
+
+def module_graph(packages: tuple[str, ...]) -> dict[str, set[str]]:
+    """Own-module imports of `packages`, counting imports inside functions and under
+    TYPE_CHECKING: a cycle broken only by a lazy import is still a cycle."""
+    mods = {}
+    for pkg in packages:
+        for path in files(pkg):
+            name = ".".join(path.relative_to(REPO).with_suffix("").parts)
+            mods[name.removesuffix(".__init__")] = path
+
+    def resolve(name: str) -> str | None:
+        while name and name not in mods:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {m: set() for m in mods}
+    for mod, path in mods.items():
+        for name in imported_modules(path):
+            target = resolve(name)
+            if target and target != mod and not mod.startswith(target + "."):
+                graph[mod].add(target)
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while (w := stack.pop()) != v:
+                comp.append(w)
+            if comp:
+                found.append(sorted([v, *comp]))
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_cycle_in_engine_or_storage():
+    assert cycles(module_graph(("engine", "storage"))) == []
+
+
+def test_cycle_finder_sees_a_cycle():
+    assert cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [["a", "b"]]
+
+
+def test_engine_root_keeps_only_entry_points_and_a_few_shared_modules():
+    root = sorted(p.name for p in (REPO / "engine").glob("*.py"))
+    assert len(root) <= 8, root
+
+
+@pytest.mark.parametrize(
+    "package", sorted(p.parent for p in (REPO / "engine").glob("*/__init__.py")), ids=str
+)
+def test_every_engine_package_says_what_it_holds(package):
+    doc = ast.get_docstring(ast.parse((package / "__init__.py").read_text(encoding="utf-8")))
+    assert doc and len(doc) > 40, f"{package.name}/__init__.py needs a docstring"
+
+
+def test_kind_configs_and_registry_import_no_torch():
+    code = (
+        "import sys, engine.config, engine.strategies.registry, engine.api\n"
+        "import engine.strategies.continual.config, engine.strategies.meta.config\n"
+        "print(','.join(m for m in ('torch', 'transformers') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == ""

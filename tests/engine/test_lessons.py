@@ -17,7 +17,7 @@ from engine.lessons import presets as lessons
 from engine.strategies.base import RunContext
 from engine.strategies.registry import get_strategy
 from engine.tracking.tracker import MemoryTracker
-from pages import i18n
+from pages.parts import i18n
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from engine.config import parse_config
-from pages.embedding_figures import (
+from pages.parts.embedding_figures import (
     MappingView,
     add_type_arrows,
     animated_figure,

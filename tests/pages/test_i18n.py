@@ -1,5 +1,5 @@
-"""The message catalogues (pages/locales) are complete, every key a page uses exists, and every
-page renders in Chinese; the sidebar switch and `?lang=zh` choose the language."""
+"""The message catalogues (pages/parts/locales) are complete, every key a page uses exists,
+and every page renders in Chinese; the sidebar switch and `?lang=zh` choose the language."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from engine.config import (
     TaskStreamConfig,
     TrainConfig,
 )
-from pages import i18n
-from pages.wizard_fields import section_model, section_name
+from pages.parts import i18n
+from pages.parts.wizard_fields import section_model, section_name
 from storage.models import RunStatus
 
 from .conftest import APP, REPO, TIMEOUT
@@ -144,7 +144,7 @@ def test_main_config_sections_are_translated(section):
         for part in ("label", "help")
         if f"config.{section}.{name}.{part}" not in zh
     ]
-    assert not missing, f"add to pages/locales/zh.yaml: {missing}"
+    assert not missing, f"add to pages/parts/locales/zh.yaml: {missing}"
 
 
 def test_t_falls_back_and_never_raises(monkeypatch):
@@ -164,12 +164,16 @@ def test_t_falls_back_and_never_raises(monkeypatch):
 
 
 def test_format_duration_in_both_languages(monkeypatch):
-    from pages import ui
+    from pages.parts import fmt
 
-    assert ui.format_duration(75) == "1 min 15 s"
+    assert fmt.format_duration(75) == "1 min 15 s"
     monkeypatch.setattr(i18n, "current", lambda: "zh")
-    assert [ui.format_duration(s) for s in (5, 75, 7300)] == ["5 秒", "1 分 15 秒", "2 小时 01 分"]
-    assert ui.status_label("FAILED") == "❌ 失败"
+    assert [fmt.format_duration(s) for s in (5, 75, 7300)] == [
+        "5 秒",
+        "1 分 15 秒",
+        "2 小时 01 分",
+    ]
+    assert fmt.status_label("FAILED") == "❌ 失败"
 
 
 def chinese_app(page: str, **query: str) -> AppTest:
@@ -269,5 +273,5 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_catalogue_gives_no_key_twice(lang: str) -> None:
-    path = REPO / "pages" / "locales" / f"{lang}.yaml"
+    path = REPO / "pages" / "parts" / "locales" / f"{lang}.yaml"
     yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from engine import api as jobs
 from engine.config import parse_config
 from engine.lessons import presets as lessons
-from pages import i18n
+from pages.parts import i18n
 from storage import continual as continual_store
 from storage import runs
 from storage.db import write_session
@@ -207,7 +207,7 @@ def test_dapt_comparison_starts_from_the_pretraining_run(fake_jobs):
 def test_the_lesson_figures_show_the_stored_numbers():
     from types import SimpleNamespace
 
-    from pages import lesson_charts
+    from pages.parts import lesson_charts
 
     matrix = continual_store.ScoreMatrix(
         "f1", [0.0, 0.0, 0.0], [[0.52, 0.0, 0.0], [0.0, 0.31, 0.0], [None, None, None]]

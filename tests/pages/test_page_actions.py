@@ -5,7 +5,7 @@ from __future__ import annotations
 import zipfile
 from io import BytesIO
 
-from pages import ui
+from pages.parts import downloads
 from storage import queries
 from storage.db import read_session
 
@@ -120,7 +120,7 @@ def test_run_page_cancel_calls_engine_jobs_cancel(populated, fake_jobs):
 
 
 def test_metrics_csv_has_every_point(populated):
-    lines = ui.metrics_csv(populated.succeeded).splitlines()
+    lines = downloads.metrics_csv(populated.succeeded).splitlines()
     assert lines[0] == "key,step,value,task,wall_time"
     assert len(lines) == 1 + 2 + 40  # header, dev_f1 x2, train_loss x40
     assert lines[1].startswith("dev_f1,20,0.5,,")
@@ -129,9 +129,9 @@ def test_metrics_csv_has_every_point(populated):
 def test_checkpoint_zip(populated):
     with read_session() as s:
         detail = queries.get_run(s, populated.succeeded)
-    path = ui.checkpoint_path(detail)
+    path = downloads.checkpoint_path(detail)
     assert path == str(populated.checkpoint)
-    names = zipfile.ZipFile(BytesIO(ui.zip_folder(path))).namelist()
+    names = zipfile.ZipFile(BytesIO(downloads.zip_folder(path))).namelist()
     assert names == ["checkpoint/config.json"]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from engine import api as jobs
-from pages import playground_view as view
+from pages.parts import playground_view as view
 from storage import runs
 from storage.db import write_session
 from storage.models import RunStatus

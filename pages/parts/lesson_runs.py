@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from engine import api as jobs
-from pages import ui
-from pages.i18n import t
+from engine import api
+from pages.parts import calls, fmt
+from pages.parts.i18n import t
 from storage import queries
 from storage.models import RunStatus
 
@@ -31,7 +31,7 @@ class LessonGroup:
 
     @property
     def active(self) -> bool:
-        return any(r.status in ui.ACTIVE_STATES for r in self.runs)
+        return any(r.status in fmt.ACTIVE_STATES for r in self.runs)
 
     @property
     def succeeded(self) -> bool:
@@ -44,9 +44,9 @@ class LessonGroup:
 
 def groups_of(lesson_id: str, step_id: str) -> list[LessonGroup]:
     """The step's groups, newest first."""
-    prefix = jobs.lessons.group_prefix(lesson_id, step_id)
+    prefix = api.lessons.group_prefix(lesson_id, step_id)
     found: dict[str, list[queries.RunRow]] = {}
-    for run in ui.read(queries.list_runs, group_prefix=prefix, limit=RECENT_RUNS):
+    for run in calls.read(queries.list_runs, group_prefix=prefix, limit=RECENT_RUNS):
         found.setdefault(run.group_name or "", []).append(run)
     groups = [
         LessonGroup(name, tuple(sorted(members, key=lambda r: r.id)))
@@ -68,7 +68,7 @@ def shown_group(lesson_id: str, step_id: str) -> LessonGroup | None:
 
 def group_runs(name: str) -> LessonGroup | None:
     """The runs of one group (one press of Run); None when it has none."""
-    members = ui.read(queries.list_runs, group_name=name, limit=RECENT_RUNS)
+    members = calls.read(queries.list_runs, group_name=name, limit=RECENT_RUNS)
     if not members:
         return None
     return LessonGroup(name, tuple(sorted(members, key=lambda r: r.id)))
@@ -77,7 +77,7 @@ def group_runs(name: str) -> LessonGroup | None:
 def backbone_run(lesson_id: str, step_id: str) -> int | None:
     """The run a step's FROM_EARLIER presets start from: the earlier step's newest finished
     run (None when that step has not run, or its run has not finished well)."""
-    step = jobs.lessons.lesson(lesson_id).step(step_id)
+    step = api.lessons.lesson(lesson_id).step(step_id)
     earlier = step.run.backbone_from if step.run is not None else None
     if earlier is None:
         return None
@@ -90,20 +90,20 @@ def backbone_run(lesson_id: str, step_id: str) -> int | None:
 def start(lesson_id: str, step_id: str, backbone: int | None = None) -> str:
     """Submit the step's presets under a fresh group; returns its name. Every config is
     validated before the first is queued, so a bad preset starts nothing."""
-    configs = jobs.lessons.step_configs(lesson_id, step_id, backbone)
-    group = jobs.lessons.new_group(lesson_id, step_id)
+    configs = api.lessons.step_configs(lesson_id, step_id, backbone)
+    group = api.lessons.new_group(lesson_id, step_id)
     for cfg in configs:
-        jobs.submit(cfg, group_name=group)
+        api.submit(cfg, group_name=group)
     return group
 
 
 def pace_control(run: queries.RunRow) -> None:
     """A paced run (pause_between_tasks): which task it waits for, and the Next task / Stop
     buttons. Any page showing a continual run can call it."""
-    if run.status not in ui.ACTIVE_STATES:
+    if run.status not in fmt.ACTIVE_STATES:
         return
     run_id = run.id
-    waiting = jobs.paused_before(run.summary)
+    waiting = api.paused_before(run.summary)
     left, right = st.columns([3, 1])
     if waiting is None:
         left.caption(t("lessons.training"))
@@ -111,10 +111,10 @@ def pace_control(run: queries.RunRow) -> None:
         left.info(t("lessons.paused", done=waiting, next=waiting + 1))
         if left.button(t("lessons.next_task", n=waiting + 1), key="lesson_next_task",
                        type="primary"):  # fmt: skip
-            if jobs.allow_next_task(run_id, waiting):
+            if api.allow_next_task(run_id, waiting):
                 st.toast(t("lessons.next_task_sent", n=waiting + 1))
             else:
                 st.warning(t("lessons.already_finished", run_id=run_id))
     if right.button(t("lessons.stop"), key="lesson_stop"):
-        jobs.cancel(run_id)
+        api.cancel(run_id)
         st.toast(t("lessons.stopping", run_id=run_id))

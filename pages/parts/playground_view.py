@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pages import ui
+from pages.parts import highlight
 
 _TASK = re.compile(r"task_(\d+)")
 Entity = dict[str, Any]
@@ -31,17 +31,17 @@ def highlighted(result: dict[str, Any], colours: dict[str, str]) -> str:
     at = 0
     for entity in sorted(result["entities"], key=lambda e: e["start"]):
         start, end = entity["start"], entity["end"]
-        parts.append(ui.escape_text(text[at:start]))
-        colour = colours.get(entity["type"], ui.ENTITY_PALETTE[0])
+        parts.append(highlight.escape_text(text[at:start]))
+        colour = colours.get(entity["type"], highlight.ENTITY_PALETTE[0])
         # The type is escaped; the number is ours and safe (escaping would turn "." into &#46;).
-        label = f"{ui.escape_text(entity['type'])} {float(entity['confidence']):.2f}"
+        label = f"{highlight.escape_text(entity['type'])} {float(entity['confidence']):.2f}"
         parts.append(
             f'<span style="background:{colour};color:#111;padding:1px 4px;border-radius:4px" '
-            f'title="{label}">{ui.escape_text(text[start:end])}'
+            f'title="{label}">{highlight.escape_text(text[start:end])}'
             f'<sup style="font-size:0.7em;font-weight:600;margin-left:3px">{label}</sup></span>'
         )
         at = end
-    parts.append(ui.escape_text(text[at:]))
+    parts.append(highlight.escape_text(text[at:]))
     return "".join(parts)
 
 

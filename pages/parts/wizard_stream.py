@@ -10,16 +10,16 @@ from typing import Any, get_args
 import pandas as pd
 import streamlit as st
 
-from engine import api as jobs
+from engine import api
 from engine.config import (
     ConfigError,
     RunConfig,
     TaskStreamConfig,
     parse_config,
 )
-from pages import ui
-from pages.i18n import t
-from pages.wizard_fields import RACE, field_help, field_input
+from pages.parts import calls, fmt
+from pages.parts.i18n import t
+from pages.parts.wizard_fields import RACE, field_help, field_input
 from storage import queries
 
 
@@ -79,7 +79,7 @@ def task_stream_inputs(tasks: dict[str, Any], wiz: dict[str, Any]) -> dict[str, 
         "wiz_strategy_tasks_max_train_sentences",
         label=t("train.max_per_task"),
     )
-    with ui.friendly(t("errors.preview_stream")):
+    with calls.friendly(t("errors.preview_stream")):
         stream_preview(tasks, wiz)
     return tasks
 
@@ -99,10 +99,10 @@ def dataset_stream_input(current: list[Any]) -> list[Any]:
     if any(not isinstance(d, str) for d in current):
         st.caption(t("train.datasets_from_config"))
         return current
-    labels = {c["spec"]: t("common.builtin_label", name=c["name"]) for c in ui.builtin_catalog()}
+    labels = {c["spec"]: t("common.builtin_label", name=c["name"]) for c in calls.builtin_catalog()}
     labels |= {
         d.path: t("common.imported_label", name=d.name)
-        for d in ui.read(queries.list_datasets)
+        for d in calls.read(queries.list_datasets)
         if d.path
     }
     labels |= {d: d for d in current if d not in labels}
@@ -119,10 +119,10 @@ def dataset_stream_input(current: list[Any]) -> list[Any]:
 
 def data_types(spec: str) -> list[str]:
     """The entity types of a dataset: from the built-in catalog, else its statistics."""
-    entry = next((c for c in ui.builtin_catalog() if c["spec"] == spec), None)
+    entry = next((c for c in calls.builtin_catalog() if c["spec"] == spec), None)
     if entry is not None:
         return list(entry["types"])
-    return list(ui.dataset_stats(spec)["entities"])
+    return list(calls.dataset_stats(spec)["entities"])
 
 
 def plan_tasks(tasks: dict[str, Any], types: list[str], seed: int) -> list[list[str]]:
@@ -195,7 +195,7 @@ def stream_preview(tasks: dict[str, Any], wiz: dict[str, Any]) -> None:
         hide_index=True,
         width="stretch",
         key="wiz_stream_preview",
-        column_config=ui.column_labels(headers),
+        column_config=fmt.column_labels(headers),
     )
 
 
@@ -222,5 +222,5 @@ def launch_race(cfg: RunConfig, methods: list[str]) -> str:
     configs = race_configs(cfg, methods)  # all validated before any is queued
     group = f"race-{cfg.name}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
     for one in configs:
-        jobs.submit(one, group_name=group)
+        api.submit(one, group_name=group)
     return group

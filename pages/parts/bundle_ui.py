@@ -14,9 +14,9 @@ from typing import Any
 
 import streamlit as st
 
-from engine import api as jobs
-from pages import ui
-from pages.i18n import t
+from engine import api
+from pages.parts import calls
+from pages.parts.i18n import t
 
 FINISHED = ("SUCCEEDED", "FAILED", "STOPPED")
 
@@ -30,7 +30,7 @@ def share_buttons(run_ids: list[int], slug: str, file_stem: str) -> None:
     a, b, c = st.columns(3)
     a.download_button(
         t("bundle.report"),
-        data=lambda: jobs.report_html(run_ids),
+        data=lambda: api.report_html(run_ids),
         file_name=f"{file_stem}-report.html",
         mime="text/html",
         key=f"share_report_{slug}",
@@ -39,7 +39,7 @@ def share_buttons(run_ids: list[int], slug: str, file_stem: str) -> None:
     )
     b.download_button(
         t("bundle.bundle"),
-        data=lambda: jobs.bundle_bytes(run_ids),
+        data=lambda: api.bundle_bytes(run_ids),
         file_name=f"{file_stem}-bundle.zip",
         mime="application/zip",
         key=f"share_bundle_{slug}",
@@ -59,9 +59,9 @@ def share_buttons(run_ids: list[int], slug: str, file_stem: str) -> None:
     elif c.button(t("bundle.png_prepare"), key=f"share_png_prepare_{slug}"):
         with st.spinner(t("bundle.png_drawing")):
             try:
-                st.session_state[_png_key(slug)] = jobs.charts_png_zip(run_ids)
+                st.session_state[_png_key(slug)] = api.charts_png_zip(run_ids)
                 st.rerun()
-            except jobs.ChartExportError as err:
+            except api.ChartExportError as err:
                 st.warning(t("bundle.png_failed", reason=str(err)))
 
 
@@ -70,7 +70,7 @@ def run_share(run_id: int, status: str) -> None:
     if str(status) not in FINISHED:
         st.caption(t("bundle.unfinished"))
         return
-    with ui.friendly(t("bundle.error_share")):
+    with calls.friendly(t("bundle.error_share")):
         share_buttons([run_id], f"run{run_id}", f"run-{run_id}")
 
 
@@ -81,7 +81,7 @@ def race_share(members: Sequence[Any]) -> None:
     if len(done) < len(members):
         st.caption(t("bundle.race_partial", done=len(done), total=len(members)))
     if done:
-        with ui.friendly(t("bundle.error_share")):
+        with calls.friendly(t("bundle.error_share")):
             share_buttons(done, "race", f"race-{done[0]}")
 
 
@@ -92,8 +92,8 @@ def import_section() -> None:
         if not st.button(t("bundle.import_button"), key="bundle_import", disabled=upload is None):
             return
         try:
-            new_ids = jobs.import_bundle(upload)
-        except jobs.BundleError as err:
+            new_ids = api.import_bundle(upload)
+        except api.BundleError as err:
             st.error(t("bundle.import_failed", reason=str(err)))
             return
         st.success(t("bundle.imported", count=len(new_ids), ids=", ".join(map(str, new_ids))))

@@ -15,7 +15,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from pages.i18n import t
+from pages.parts.i18n import t
 from storage import continual as continual_store
 
 COLOUR_BY = ("gold type", "correctness", "predicted type")

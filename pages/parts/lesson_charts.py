@@ -3,7 +3,7 @@ storage.
 
 Not a page (app.py does not register it). `draw(chart, group)` draws one chart for the runs of
 one press of Run; the figures are pure functions of stored values, so tests call them alone.
-The token maps reuse the Embeddings page's figures (pages.embedding_figures).
+The token maps reuse the Embeddings page's figures (pages.parts.embedding_figures).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine import api as jobs
-from pages import ui
-from pages.embedding_figures import load_view, scatter_figure
-from pages.i18n import t
-from pages.lesson_runs import LessonGroup
+from engine import api
+from pages.parts import calls, fmt
+from pages.parts.embedding_figures import load_view, scatter_figure
+from pages.parts.i18n import t
+from pages.parts.lesson_runs import LessonGroup
 from storage import continual as continual_store
 from storage import queries
 
@@ -132,7 +132,7 @@ def meta_figure(runs: list[queries.RunRow]) -> go.Figure:
 
 
 def final_per_type(run_id: int) -> dict[str, dict[str, Any]]:
-    tests = ui.read(queries.evaluations, run_id, split="test")
+    tests = calls.read(queries.evaluations, run_id, split="test")
     return tests[-1].per_type if tests else {}
 
 
@@ -143,11 +143,11 @@ def task_names(run: queries.RunRow, count: int) -> list[str]:
 
 
 def curve_title(key: str) -> str:
-    return t("lessons.chart.perplexity") if key == "heldout_perplexity" else ui.curve_title(key)
+    return t("lessons.chart.perplexity") if key == "heldout_perplexity" else fmt.curve_title(key)
 
 
 def draw_embeddings(run: queries.RunRow) -> None:
-    view = ui.read(load_view, run.id)
+    view = calls.read(load_view, run.id)
     if view is None:
         st.caption(t("lessons.chart.no_map"))
         return
@@ -163,7 +163,7 @@ def draw_embeddings(run: queries.RunRow) -> None:
 
 
 def draw_curves(run: queries.RunRow, keys: tuple[str, ...]) -> None:
-    series = {curve_title(k): ui.read(queries.metric_series, run.id, k) for k in keys}
+    series = {curve_title(k): calls.read(queries.metric_series, run.id, k) for k in keys}
     if not any(series.values()):
         st.caption(t("lessons.chart.no_points"))
         return
@@ -173,7 +173,7 @@ def draw_curves(run: queries.RunRow, keys: tuple[str, ...]) -> None:
 
 
 def draw_matrix(run: queries.RunRow) -> None:
-    matrix = ui.read(continual_store.score_matrix, run.id, "f1")
+    matrix = calls.read(continual_store.score_matrix, run.id, "f1")
     if matrix is None:
         st.caption(t("lessons.chart.no_matrix"))
         return
@@ -186,7 +186,7 @@ def draw_matrix(run: queries.RunRow) -> None:
 def draw(chart: str, group: LessonGroup) -> None:
     """One chart of engine.lessons.presets for the runs of `group`."""
     runs = list(group.runs)
-    lessons = jobs.lessons
+    lessons = api.lessons
     if chart == lessons.EMBEDDINGS:
         draw_embeddings(runs[0])
     elif chart == lessons.PER_TYPE:
@@ -206,7 +206,7 @@ def draw(chart: str, group: LessonGroup) -> None:
         for start in range(0, len(runs), RACE_COLUMNS):
             cols = st.columns(RACE_COLUMNS)
             for col, run in zip(cols, runs[start : start + RACE_COLUMNS], strict=False):
-                matrix = ui.read(continual_store.score_matrix, run.id, "f1")
+                matrix = calls.read(continual_store.score_matrix, run.id, "f1")
                 if matrix is not None:
                     tasks = [f"t{j + 1}" for j in range(matrix.tasks)]
                     small = matrix_figure(matrix, tasks, short=True)
@@ -220,5 +220,5 @@ def draw(chart: str, group: LessonGroup) -> None:
         figure = per_type_figure(per_runs, t("lessons.chart.compare"))
         st.plotly_chart(figure, key=f"lesson_compare_{group.newest_id}")
         for col, run in zip(st.columns(len(runs)), runs, strict=True):
-            shown = ui.format_score(run.summary.get("test_f1"))
+            shown = fmt.format_score(run.summary.get("test_f1"))
             col.metric(run.name, shown, help=t("lessons.chart.test_f1"))

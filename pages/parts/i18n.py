@@ -1,6 +1,6 @@
 """The dashboard's languages: `t(key, **fmt)` is a message in the language the user chose.
 
-Messages live in one catalogue per language, `pages/locales/<lang>.yaml`, nested by page
+Messages live in one catalogue per language, `pages/parts/locales/<lang>.yaml`, nested by page
 (home.*, data.*, train.*, runs.*, compare.*, forgetting.*, common.*, errors.*) and written as
 str.format templates. The language is kept in st.session_state and mirrored in the URL
 (`?lang=zh`), so a link opens in it. A missing message never breaks a page: the chosen
@@ -10,7 +10,7 @@ language, then English, then the key itself; tests/pages/test_i18n.py fails inst
 Their English is the code (the field name and its Field description), so only the other
 languages' catalogues carry a `config` tree; `translated(key, english)` looks them up.
 
-    from pages.i18n import t
+    from pages.parts.i18n import t
     st.title(t("runs.title"))
     st.error(t("runs.no_such_run", run_id=7))
 """

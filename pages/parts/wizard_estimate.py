@@ -7,8 +7,8 @@ a GPU is taken as GPU_SPEEDUP faster. A guide for choosing epochs, not a promise
 from __future__ import annotations
 
 from engine.config import RunConfig
-from pages import ui
-from pages.i18n import t
+from pages.parts import calls, fmt
+from pages.parts.i18n import t
 from storage import queries
 
 # Rough training throughput (tokens/s) on a 2-core CPU; a GPU is taken as GPU_SPEEDUP faster.
@@ -21,12 +21,12 @@ def train_tokens(cfg: RunConfig) -> int | None:
     """Tokens in one pass over the training data, from the catalog or the dataset's counts."""
     spec, limit = cfg.data.train, cfg.data.max_train_sentences
     if spec.startswith("builtin:"):
-        entry = next((c for c in ui.builtin_catalog() if c["spec"] == spec), None)
+        entry = next((c for c in calls.builtin_catalog() if c["spec"] == spec), None)
         if entry is None:
             return None
         sentences, tokens = entry["sentences"]["train"], entry["tokens"]["train"]
     else:
-        row = next((d for d in ui.read(queries.list_datasets) if d.path == spec), None)
+        row = next((d for d in calls.read(queries.list_datasets) if d.path == spec), None)
         if row is None:
             return None
         share = 1.0 if cfg.data.dev else 0.9  # 10% held out for dev
@@ -43,7 +43,7 @@ def estimate_seconds(cfg: RunConfig) -> tuple[float, str] | None:
         return None
     rate = TOKENS_PER_S_CPU.get(cfg.backbone, OTHER_TOKENS_PER_S_CPU)
     device = cfg.train.device
-    gpu = device == "cuda" or (device in ("auto", "mps") and ui.has_gpu(ui.machine()))
+    gpu = device == "cuda" or (device in ("auto", "mps") and fmt.has_gpu(calls.machine()))
     if gpu:
         rate *= GPU_SPEEDUP
     total = tokens * cfg.train.epochs

@@ -17,7 +17,7 @@ import streamlit as st
 from engine.config import (
     Section,
 )
-from pages.i18n import t, translated
+from pages.parts.i18n import t, translated
 
 RACE = "wiz_race"  # the strategy race's methods (kept outside the config, which has no room)
 
