@@ -61,7 +61,7 @@ def main() -> None:
         started = time.perf_counter()
         summary = execute_run(run_id, progress=False)
         minutes = (time.perf_counter() - started) / 60
-        c = summary["continual"]
+        c = summary.continual.model_dump()
         rows.append(
             {
                 "method": method,

@@ -119,11 +119,11 @@ def one_seed(seed: int, corpus: Path, args: argparse.Namespace) -> list[dict]:
 
 
 def scores(summary: dict) -> dict:
-    mapping = summary.get("mapping") or {}
+    mapping = summary.mapping.model_dump() if summary.mapping else {}
     silhouette = mapping.get("silhouette") or {}
     return {
-        "dev_f1": summary.get("dev_f1"),
-        "test_f1": summary.get("test_f1"),
+        "dev_f1": summary.dev_f1,
+        "test_f1": summary.test_f1,
         "silhouette_final": silhouette.get("final"),
     }
 

@@ -62,12 +62,12 @@ def run_once(devices: int, threads: int, args: argparse.Namespace) -> dict[str, 
     return {
         "setup": f"{devices} x {threads} thread(s)",
         "wall_s": round(wall, 1),
-        "train_s": summary["train_seconds"],
-        "tokens_per_s": summary["train_tokens_per_s"],
-        "steps": summary["steps"],
+        "train_s": summary.train_seconds,
+        "tokens_per_s": summary.train_tokens_per_s,
+        "steps": summary.steps,
         "final_loss": round(loss[-1][1], 4),
-        "dev_f1": round(summary["dev_f1"], 4),
-        "test_f1": round(summary["test_f1"], 4),
+        "dev_f1": round(summary.dev_f1 or 0.0, 4),
+        "test_f1": round(summary.test_f1 or 0.0, 4),
         "duplicate_metric_rows": len(keys) - len(set(keys)),
     }
 

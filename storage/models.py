@@ -34,6 +34,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -161,6 +162,10 @@ class Run(Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
     group_name: Mapped[str | None] = mapped_column(String(200), index=True)
     backend: Mapped[str] = mapped_column(String(32), default="local")
+    # Control flags: how the job is being steered, not what it produced (that is `summary`).
+    cancel_requested: Mapped[bool] = mapped_column(default=False, server_default=false())
+    paused_before_task: Mapped[int | None]  # a paced continual run waits to learn this task
+    resumed_from: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
 
     # passive_deletes: the database's ON DELETE CASCADE removes children, so deleting a run
     # never has to load (and, with lazy="raise", never tries to load) its collections.

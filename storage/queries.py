@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from storage.models import Artifact, Dataset, Evaluation, MetricPoint, Run, RunStatus
+from storage.summary import RunSummary
 
 # A session may be reused (expire_on_commit=False keeps loaded objects); always overwrite
 # identity-map objects with the rows just read, so results are never stale.
@@ -51,10 +52,13 @@ class RunRow:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
-    summary: dict[str, Any]
+    summary: RunSummary
     group_name: str | None
     parent_id: int | None
     error: str | None
+    cancel_requested: bool
+    paused_before_task: int | None  # a paced continual run waits to learn this task
+    resumed_from: dict[str, Any] | None  # {run, epoch, step, train_state} of `engine resume`
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,17 +166,7 @@ def runs_by_status(session: Session, statuses: Iterable[RunStatus | str]) -> lis
 def get_run(session: Session, run_id: int) -> RunDetail | None:
     """One run with its config and process details, or None if there is no such run."""
     run = session.get(Run, run_id, **_FRESH)
-    if run is None:
-        return None
-    return RunDetail(
-        **_run_fields(run),
-        config=dict(run.config),
-        device_info=None if run.device_info is None else dict(run.device_info),
-        pid=run.pid,
-        heartbeat_at=run.heartbeat_at,
-        log_path=run.log_path,
-        backend=run.backend,
-    )
+    return None if run is None else _run_detail(run)
 
 
 def metric_keys(session: Session, run_id: int) -> list[str]:
@@ -355,10 +349,13 @@ def _run_fields(run: Run) -> dict[str, Any]:
         "created_at": run.created_at,
         "started_at": run.started_at,
         "finished_at": run.finished_at,
-        "summary": dict(run.summary),
+        "summary": RunSummary.from_stored(run.summary),
         "group_name": run.group_name,
         "parent_id": run.parent_id,
         "error": run.error,
+        "cancel_requested": run.cancel_requested,
+        "paused_before_task": run.paused_before_task,
+        "resumed_from": None if run.resumed_from is None else dict(run.resumed_from),
     }
 
 

@@ -38,6 +38,7 @@ from storage.models import (
     TypeScore,
     utcnow,
 )
+from storage.summary import validated
 
 # new status -> the statuses it may be reached from. Terminal states are never a source.
 ALLOWED_SOURCES: dict[RunStatus, frozenset[RunStatus]] = {
@@ -168,7 +169,9 @@ class LiveRun:
 def running_runs(session: Session, *, backend: str = "local") -> list[LiveRun]:
     """RUNNING runs of `backend`, oldest first."""
     query = (
-        select(Run.id, Run.pid, Run.device_info, Run.heartbeat_at, Run.started_at, Run.summary)
+        select(
+            Run.id, Run.pid, Run.device_info, Run.heartbeat_at, Run.started_at, Run.cancel_requested
+        )
         .where(Run.status == RunStatus.RUNNING, Run.backend == backend)
         .order_by(Run.id)
     )
@@ -180,7 +183,7 @@ def running_runs(session: Session, *, backend: str = "local") -> list[LiveRun]:
             gpu=(row.device_info or {}).get("cuda_visible_devices"),
             heartbeat_at=row.heartbeat_at,
             started_at=row.started_at,
-            cancel_requested=bool((row.summary or {}).get("cancel_requested")),
+            cancel_requested=row.cancel_requested,
         )
         for row in session.execute(query)
     ]
@@ -275,19 +278,37 @@ def add_artifact(
 
 
 def update_summary(session: Session, run_id: int, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge `values` into the run's summary JSON; returns the merged summary.
+    """Merge `values` into the run's summary JSON; returns the merged summary as stored.
 
-    Reads the current summary straight from the database (not from an identity map that may
-    be stale) and writes a new dict: the JSON type does not track in-place mutation. Inside
-    a `write_session` (BEGIN IMMEDIATE on SQLite, the advisory write lock on PostgreSQL) no
-    other writer can interleave, so two merges never lose each other's keys.
+    The merge is validated against storage.summary.RunSummary (ValueError names a bad key), so
+    what pages read is what a strategy meant to write. Reads the current summary straight from
+    the database (not from an identity map that may be stale) and writes a new dict: the JSON
+    type does not track in-place mutation. Inside a `write_session` (BEGIN IMMEDIATE on SQLite,
+    the advisory write lock on PostgreSQL) no other writer can interleave, so two merges never
+    lose each other's keys.
     """
     current = session.execute(select(Run.summary).where(Run.id == run_id)).scalar_one_or_none()
     if current is None:
         raise RunNotFoundError(f"run {run_id} does not exist")
-    merged = {**current, **values}
+    merged = validated({**current, **values})
     _update_existing(session, run_id, {"summary": merged})
     return merged
+
+
+def request_cancel(session: Session, run_id: int) -> None:
+    """Mark the run as asked to stop (its backend signals the process; a PENDING run that
+    starts later sees it and stops)."""
+    _update_existing(session, run_id, {"cancel_requested": True})
+
+
+def set_paused_before(session: Session, run_id: int, task: int | None) -> None:
+    """A paced continual run waits before learning `task` (None: it is not waiting)."""
+    _update_existing(session, run_id, {"paused_before_task": task})
+
+
+def set_resumed_from(session: Session, run_id: int, source: Mapping[str, Any]) -> None:
+    """Where `engine resume` continues from: {run, epoch, step, train_state}."""
+    _update_existing(session, run_id, {"resumed_from": dict(source)})
 
 
 def delete_run(session: Session, run_id: int) -> bool:

@@ -3,7 +3,7 @@
 A FAILED (lost, crashed) or STOPPED run never changes state again (RELIABILITY 6), so resuming
 creates a continuation run: the same config, `parent_id` = the old run, the old run's metric
 points and dev evaluations up to the saved epoch copied over (so its curves are whole), and
-`summary["resumed_from"] = {run, epoch, step, train_state}`. The runner hands that training state
+its `resumed_from` column = {run, epoch, step, train_state}. The runner hands that training state
 to the strategy, which continues as if it had never stopped: same batches, same random numbers,
 same final metrics.
 
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import parse_config
-from engine.jobs.runner import RESUMED_FROM, store_run
+from engine.jobs.runner import store_run
 from storage import queries
 from storage import runs as run_store
 from storage.db import read_session, write_session
@@ -63,7 +63,7 @@ def prepare_resume(run_id: int, *, claim_pid: int | None = None) -> int:
     source = {"run": run_id, "epoch": int(state["epoch"]), "step": step, "train_state": str(found)}
     with write_session() as s:
         new_id = store_run(s, cfg, parent_id=run_id, group_name=run.group_name, claim_pid=claim_pid)
-        run_store.update_summary(s, new_id, {RESUMED_FROM: source})
+        run_store.set_resumed_from(s, new_id, source)
         _copy_history(s, run_id, new_id, step)
     return new_id
 

@@ -25,6 +25,7 @@ from storage import runs as run_store
 from storage.db import read_session, write_session
 from storage.models import RunStatus
 from storage.paths import lab_home
+from storage.summary import RunSummary
 
 
 class RunFailed(RuntimeError):
@@ -34,9 +35,6 @@ class RunFailed(RuntimeError):
 class NotClaimable(RunFailed):
     """The run is not this process's to execute (finished, or another process runs it)."""
 
-
-# Summary key of a run that continues a killed one: {"run": ID, "epoch": N, "train_state": DIR}.
-RESUMED_FROM = "resumed_from"
 
 # Errors in what the user gave us: the one-line reason says it all, no traceback in the log.
 USER_ERRORS = (RunFailed, ConfigError, DataError, BackboneError)
@@ -101,10 +99,11 @@ def run_dir(run_id: int):
     return path
 
 
-def resume_source(summary: dict[str, Any]) -> Path | None:
-    """The training state a continuation run starts from (written by engine.jobs.resume), if any."""
-    source = (summary or {}).get(RESUMED_FROM) or {}
-    return Path(source["train_state"]) if source.get("train_state") else None
+def resume_source(resumed_from: dict[str, Any] | None) -> Path | None:
+    """The training state a continuation run starts from (the run's `resumed_from`, written by
+    engine.jobs.resume: {run, epoch, step, train_state}), if any."""
+    state = (resumed_from or {}).get("train_state")
+    return Path(state) if state else None
 
 
 def one_line(err: BaseException) -> str:
@@ -113,7 +112,7 @@ def one_line(err: BaseException) -> str:
     return f"{type(err).__name__}: {reason}" if reason else type(err).__name__
 
 
-def execute_run(run_id: int, *, progress: bool = True, tracker: Any = None) -> dict[str, Any]:
+def execute_run(run_id: int, *, progress: bool = True, tracker: Any = None) -> RunSummary:
     """Run a PENDING run (or one RUNNING for this pid) to a terminal state; return its summary.
 
     Raises RunFailed when it ends FAILED, NotClaimable (writing nothing) when it is not ours.
@@ -148,7 +147,7 @@ def execute_run(run_id: int, *, progress: bool = True, tracker: Any = None) -> d
             )
         torch.manual_seed(cfg.train.seed)
         ctx = RunContext(run_id, cfg, tracker, device, dtype, run_dir(run_id), progress)
-        ctx.resume_from = resume_source(detail.summary)
+        ctx.resume_from = resume_source(detail.resumed_from)
         # train.devices > 1: this process is rank 0 of a data-parallel group
         summary = run_strategy(get_strategy(cfg.strategy.kind), ctx)
         tracker.flush()
@@ -160,10 +159,11 @@ def execute_run(run_id: int, *, progress: bool = True, tracker: Any = None) -> d
         if isinstance(err, RunFailed):
             raise
         raise RunFailed(one_line(err)) from err
-    final = RunStatus.STOPPED if summary.get("cancelled") else RunStatus.SUCCEEDED
+    result = RunSummary.model_validate(summary)
+    final = RunStatus.STOPPED if result.cancelled else RunStatus.SUCCEEDED
     with write_session() as s:
         run_store.transition(s, run_id, final)
-    return summary
+    return result
 
 
 def _finish_failed(run_id: int, tracker: Any, err: BaseException) -> None:

@@ -3,8 +3,8 @@
 A paced run learns its first task, then waits before each later task t until someone allows it:
 the dashboard writes a `gate` record (kind GATE_KIND, payload {"until": t}) and the run's
 tracker (engine.tracking.db_tracker.DbTracker.task_allowed) sees it on its next poll. While it
-waits the
-run's summary says which task it waits for (PAUSED_KEY), so pages can offer the button.
+waits, the run's `paused_before_task` column says which task it waits for, so pages can offer
+the button.
 Torch-free: the dashboard reaches it through engine.api.
 
     allow_next_task(run_id, 1)       # the run may learn task 1 (0-based) now
@@ -19,7 +19,6 @@ from storage.db import read_session, write_session
 from storage.models import RunStatus
 
 GATE_KIND = "gate"
-PAUSED_KEY = "paused_before_task"  # summary key: the 0-based task a paced run waits to learn
 
 
 def allow_next_task(run_id: int, task: int) -> bool:
@@ -40,9 +39,3 @@ def task_allowed(run_id: int, task: int) -> bool:
     with read_session() as s:
         gates = continual_store.records(s, run_id, GATE_KIND)
     return any(int(g.payload.get("until", -1)) >= task for g in gates)
-
-
-def paused_before(summary: dict | None) -> int | None:
-    """The task a paced run is waiting to learn, from its summary; None when it is not waiting."""
-    value = (summary or {}).get(PAUSED_KEY)
-    return value if isinstance(value, int) else None

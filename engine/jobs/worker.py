@@ -109,7 +109,7 @@ def _execute(run_id: int, stop: StopRequest) -> int:
     finally:
         with contextlib.suppress(Exception):  # the database may be what failed
             tracker.flush()
-    if summary.get("cancelled"):
+    if summary.cancelled:
         print(f"run {run_id} stopped", flush=True)
         return EXIT_STOPPED
     print(f"run {run_id} succeeded", flush=True)

@@ -1,4 +1,4 @@
-"""Continual-learning scores over an accuracy matrix (definitions fixed in DESIGN.md).
+"""Continual-learning scores over an accuracy matrix (definitions fixed in docs/DESIGN.md).
 
 R[i][j] is the score on task j's test data after training task i (T x T); b[j] the score of the
 model before any task. Pure NumPy; a score that needs two tasks is None (not NaN) when T = 1.

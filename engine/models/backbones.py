@@ -104,7 +104,7 @@ def run_checkpoint(name: str) -> Path:
         raise BackboneError(
             f"backbone {name!r}: run {text} is {run.status}, not finished (SUCCEEDED)"
         )
-    stored = run.summary.get("checkpoint")
+    stored = run.summary.checkpoint
     candidates = [Path(stored)] if stored else []
     candidates.append(lab_home() / "runs" / text / "checkpoint")
     for path in candidates:

@@ -30,13 +30,14 @@ from typing import IO, Any
 import yaml
 
 from engine.runs.run_data import RunData, collect_run
+from storage import exports
+from storage.queries import MetricPointRow
 
 FORMAT = "lifelong-ner-lab-bundle"
 VERSION = 1
 MANIFEST = "manifest.json"
 REPORT = "report.html"
 FINISHED = ("SUCCEEDED", "FAILED", "STOPPED")
-METRIC_COLUMNS = ("key", "step", "value", "task", "wall_time")
 EVALUATION_COLUMNS = (
     "evaluation", "split", "stage", "task", "step", "entity_type",
     "precision", "recall", "f1", "support",
@@ -67,7 +68,7 @@ def _csv_text(columns: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
 
 
 def metrics_csv(run: RunData) -> str:
-    return _csv_text(METRIC_COLUMNS, ((k, s, v, t, w) for s, k, v, t, w in run.metrics))
+    return exports.metrics_csv(MetricPointRow(*point) for point in run.metrics)
 
 
 def evaluations_csv(run: RunData) -> str:
@@ -92,7 +93,7 @@ def run_json(run: RunData) -> dict[str, Any]:
         "kind": run.kind,
         "method": run.method,
         "status": run.status,
-        "summary": run.summary,
+        "summary": run.summary.stored(),
         "group_name": run.group_name,
         "parent_id": run.parent_id,
         "device": run.device,
@@ -103,7 +104,7 @@ def run_json(run: RunData) -> dict[str, Any]:
 
 def _summary_stage(run: RunData) -> str | None:
     """The stage whose folder the run's summary names as its checkpoint."""
-    named = run.summary.get("checkpoint")
+    named = run.summary.checkpoint
     for stage, path in run.checkpoints.items():
         if named and Path(path).resolve() == Path(named).resolve():
             return stage

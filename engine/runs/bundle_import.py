@@ -35,6 +35,7 @@ from storage import continual as continual_store
 from storage import runs as run_store
 from storage.db import write_session
 from storage.paths import lab_home
+from storage.summary import CONTROL_FLAGS
 
 _KEY = re.compile(r"run-\d{1,12}")
 _PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")  # one path component, never . or ..
@@ -156,12 +157,16 @@ def stage_checkpoint(archive: zipfile.ZipFile, key: str, stage: str, staging: Pa
 
 
 def _summary(run: dict[str, Any], old_id: int) -> dict[str, Any]:
-    """The summary without any path of the other machine, with where it came from."""
+    """The summary without any path of the other machine, with where it came from; control
+    flags of a bundle made before they became run columns are dropped (they steered the job
+    on the other machine)."""
     summary = run.get("summary") if isinstance(run.get("summary"), dict) else {}
     clean = {
         k: v
         for k, v in summary.items()
-        if k != "checkpoint" and not (isinstance(v, str) and Path(v).is_absolute())
+        if k != "checkpoint"
+        and k not in CONTROL_FLAGS
+        and not (isinstance(v, str) and Path(v).is_absolute())
     }
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
     return clean | {"imported": {"from_run": old_id, "at": stamp}}

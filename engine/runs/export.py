@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from engine.runs.summary import run_summary
-from storage import queries
+from storage import exports, queries
 from storage.db import read_session
 
 
@@ -25,14 +25,9 @@ def export_run(run_id: int, target: str | Path) -> Path:
     )
     (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
     with read_session() as s:
-        keys = queries.metric_keys(s, run_id)
-        series = {k: queries.metric_series(s, run_id, k, max_points=10**9) for k in keys}
+        points = queries.metric_points(s, run_id)
         evals = queries.evaluations(s, run_id)
-    with (out / "metrics.csv").open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(["key", "step", "value", "wall_time"])
-        for key, points in series.items():
-            w.writerows([key, step, value, wall] for step, value, wall in points)
+    (out / "metrics.csv").write_text(exports.metrics_csv(points), encoding="utf-8")
     with (out / "per_type.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["split", "stage", "task", "type", "precision", "recall", "f1", "support"])

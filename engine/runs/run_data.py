@@ -18,6 +18,7 @@ from engine.models.checkpoint import is_checkpoint
 from storage import continual as continual_store
 from storage import queries
 from storage.db import read_session
+from storage.summary import RunSummary
 
 # (step, key, value, task, wall_time)
 MetricRow = tuple[int, str, float, int | None, float]
@@ -43,7 +44,7 @@ class RunData:
     method: str
     status: str
     config: dict[str, Any]
-    summary: dict[str, Any]
+    summary: RunSummary
     group_name: str | None = None
     parent_id: int | None = None
     device: str | None = None

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
+
 from storage import queries
 from storage.db import read_session
+from storage.summary import MetaSummary
 
 METRIC_KEYS = (
     "dev_f1",
@@ -37,13 +40,19 @@ def _duration(row: queries.RunRow) -> float | None:
 META_KEYS = ("f1_mean", "f1_ci95", "episodes", "n_way", "k_shot")
 
 
-def meta_summary(meta: dict[str, Any] | None) -> dict[str, Any] | None:
+def meta_summary(meta: MetaSummary | None) -> dict[str, Any] | None:
     """A meta run's episode scores: the contract keys first, then the rest as stored."""
     if not meta:
         return None
-    return {k: meta.get(k) for k in META_KEYS} | {
-        k: v for k, v in meta.items() if k not in META_KEYS
+    stored = section(meta) or {}
+    return {k: getattr(meta, k) for k in META_KEYS} | {
+        k: v for k, v in stored.items() if k not in META_KEYS
     }
+
+
+def section(part: BaseModel | None) -> dict[str, Any] | None:
+    """A summary section as it was stored (the keys that were written), or None."""
+    return part.model_dump(mode="json", exclude_unset=True) if part else None
 
 
 def stored_config(run_id: int) -> dict[str, Any]:
@@ -64,8 +73,8 @@ def row_dict(row: queries.RunRow) -> dict[str, Any]:
         "device": row.device,
         "created_at": _iso(row.created_at),
         "duration_s": _duration(row),
-        "dev_f1": row.summary.get("dev_f1"),
-        "test_f1": row.summary.get("test_f1"),
+        "dev_f1": row.summary.dev_f1,
+        "test_f1": row.summary.test_f1,
         "error": row.error,
     }
 
@@ -76,15 +85,16 @@ def run_summary(run_id: int) -> dict[str, Any] | None:
         if detail is None:
             return None
     out = row_dict(detail)
+    summary = detail.summary
     out.update(
-        metrics={k: detail.summary[k] for k in METRIC_KEYS if k in detail.summary},
-        continual=detail.summary.get("continual"),
-        meta=meta_summary(detail.summary.get("meta")),
-        mapping=detail.summary.get("mapping"),
+        metrics={k: getattr(summary, k) for k in METRIC_KEYS if k in summary.model_fields_set},
+        continual=section(summary.continual),
+        meta=meta_summary(summary.meta),
+        mapping=section(summary.mapping),
         started_at=_iso(detail.started_at),
         finished_at=_iso(detail.finished_at),
         device_info=detail.device_info,
-        checkpoint=detail.summary.get("checkpoint"),
+        checkpoint=summary.checkpoint,
         config=detail.config,
         log_path=detail.log_path,
         backend=detail.backend,  # local | ray (log_path: the Ray job's dashboard page)

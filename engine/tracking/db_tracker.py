@@ -85,6 +85,10 @@ class DbTracker:
             self._write_records(s)
             run_store.update_summary(s, self.run_id, values)
 
+    def pause_before(self, task: int | None) -> None:
+        with write_session() as s:
+            run_store.set_paused_before(s, self.run_id, task)
+
     def should_stop(self) -> bool:
         return self.stop_event.is_set()
 

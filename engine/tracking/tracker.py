@@ -41,6 +41,11 @@ class Tracker(Protocol):
 
     def update_summary(self, **values: Any) -> None: ...
 
+    def pause_before(self, task: int | None) -> None:
+        """A paced run waits before learning `task` (None: it goes on); a control flag of the
+        run, not a summary value."""
+        ...
+
     def should_stop(self) -> bool: ...
 
     def task_allowed(self, task: int) -> bool:
@@ -63,6 +68,7 @@ class MemoryTracker:
     summary: dict[str, Any] = field(default_factory=dict)
     stop_requested: bool = False
     allowed_until: int | None = None  # the Next task gate: None lets every task through
+    paused_before_task: int | None = None
 
     def log_metric(self, key: str, value: float, step: int, task: int | None = None) -> None:
         self.metrics.append((step, key, float(value), task))
@@ -89,6 +95,9 @@ class MemoryTracker:
 
     def update_summary(self, **values: Any) -> None:
         self.summary.update(values)
+
+    def pause_before(self, task: int | None) -> None:
+        self.paused_before_task = task
 
     def should_stop(self) -> bool:
         return self.stop_requested

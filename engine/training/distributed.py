@@ -29,7 +29,6 @@ import torch
 import torch.distributed as dist
 
 from engine.data.alignment import IGNORE
-from engine.jobs import task_gate
 from engine.metrics.ner import NerReport
 
 # A rank waits this long for the others at a collective: long enough for rank 0 to save a
@@ -66,11 +65,20 @@ class DiscardingTracker:
     def update_summary(self, **values: Any) -> None:
         return None
 
+    def pause_before(self, task: int | None) -> None:
+        return None
+
     def should_stop(self) -> bool:
         return False  # rank 0 decides; `FitParallel.sync` tells everyone
 
     def task_allowed(self, task: int) -> bool:
-        return self.run_id is None or task_gate.task_allowed(self.run_id, task)
+        if self.run_id is None:
+            return True
+        # Imported here: only a paced run in the lab database reaches it, and the training
+        # loop must import without the database stack (bench/gpu_check.py on a bare image).
+        from engine.jobs.task_gate import task_allowed
+
+        return task_allowed(self.run_id, task)
 
     def flush(self) -> None:
         return None

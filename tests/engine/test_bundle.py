@@ -117,10 +117,10 @@ def test_round_trip_into_another_lab_reproduces_everything(lab, tmp_path, monkey
                 assert (Path(folder) / name).read_bytes() == (
                     Path(old.checkpoints[stage]) / name
                 ).read_bytes()
-        assert new.summary["checkpoint"] == new.checkpoints["final"]
-        assert "log" not in new.summary  # a path of the other machine is not kept
-        assert new.summary["imported"]["from_run"] == old.id
-        assert new.summary["continual"] == old.summary["continual"]
+        assert new.summary.checkpoint == new.checkpoints["final"]
+        assert "log" not in new.summary.stored()  # a path of the other machine is not kept
+        assert new.summary.get("imported")["from_run"] == old.id
+        assert new.summary.continual == old.summary.continual
     with read_session() as s:
         matrix = continual_store.score_matrix(s, new_ids[1])
     assert matrix.baseline == [0.01, 0.0]

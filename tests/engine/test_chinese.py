@@ -101,7 +101,7 @@ def run_and_read(path: Path, capsys) -> tuple[int, dict]:
     assert main(["run", str(path), "--quiet"]) == 0
     run_id = int(capsys.readouterr().out.strip().splitlines()[-1].split("=")[1])
     with read_session() as s:
-        return run_id, queries.get_run(s, run_id).summary
+        return run_id, queries.get_run(s, run_id).summary.stored()
 
 
 def saved_vocab(checkpoint: str) -> set[str]:

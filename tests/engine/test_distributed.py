@@ -122,8 +122,8 @@ def test_data_parallel_run_writes_each_metric_once_and_one_checkpoint(lab):
     run_id = create_run_record(cfg)
     summary = execute_run(run_id, progress=False)
 
-    assert summary["data_parallel"] == {"processes": 2, "backend": "gloo"}
-    assert summary["steps"] == 24
+    assert summary.data_parallel == {"processes": 2, "backend": "gloo"}
+    assert summary.steps == 24
     with read_session() as s:
         detail = queries.get_run(s, run_id)
         points = queries.metric_points(s, run_id)
@@ -232,12 +232,12 @@ def test_continual_tasks_run_data_parallel(lab):
     run_id = create_run_record(parse_config(raw))
     summary = execute_run(run_id, progress=False)
 
-    assert summary["data_parallel"] == {"processes": 2, "backend": "gloo"}
+    assert summary.data_parallel == {"processes": 2, "backend": "gloo"}
     with read_session() as s:
         cells = continual_store.matrix_cells(s, run_id)
     f1 = [(c.row, c.col) for c in cells if c.kind == "f1"]
     assert sorted(f1) == [(-1, 0), (-1, 1), (0, 0), (0, 1), (1, 0), (1, 1)]  # each cell once
-    assert len(summary["continual"]["matrix"]) == 2
+    assert len(summary.continual.matrix) == 2
 
 
 def test_the_local_backend_gives_a_multi_device_run_the_least_used_gpus(monkeypatch):

@@ -86,7 +86,8 @@ def test_export_writes_config_metrics_reports_and_checkpoint(finished_run, capsy
     out = tmp_path / "out"
     assert "backbone: tiny" in (out / "config.yaml").read_text()
     metrics = (out / "metrics.csv").read_text().splitlines()
-    assert metrics[0] == "key,step,value,wall_time" and any(
+    # the lab's one metrics CSV (storage.exports): the same columns as bundles and the dashboard
+    assert metrics[0] == "key,step,value,task,wall_time" and any(
         r.startswith("train_loss,") for r in metrics
     )
     assert "test,final,,PER," in (out / "per_type.csv").read_text()

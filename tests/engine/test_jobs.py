@@ -387,4 +387,4 @@ def test_queue_runs_one_job_at_a_time_in_order_after_the_submitter_exits(jobs):
     assert most_running == 1
     for earlier, later in zip(runs, runs[1:], strict=False):
         assert earlier.finished_at <= later.started_at  # served oldest first, one at a time
-    assert all(r.summary.get("test_f1") is not None for r in runs)
+    assert all(r.summary.test_f1 is not None for r in runs)

@@ -255,7 +255,7 @@ def test_a_tiny_run_succeeds_on_ray_with_metrics_in_the_lab_database(on_ray, lab
         tests = queries.evaluations(s, run_id, split="test")
     assert len(losses) >= 1  # 64 sentences / batch 32: 2 steps, logged by the worker in Ray
     assert [(e.stage, e.support > 0) for e in tests] == [("final", True)]
-    assert run.summary["steps"] == 2
+    assert run.summary.steps == 2
     log = jobs.log_tail(run_id, 200)
     assert f"Running entrypoint for job lab-{run_id}-" in log  # Ray's log, read through the lab
     assert f"run {run_id} succeeded" in log
@@ -278,5 +278,5 @@ def test_cancel_stops_the_ray_job_and_the_run(on_ray):
     assert run.status is RunStatus.STOPPED, run.error
     info = ray_job(on_ray, run_id)
     assert str(info.status.value) == "STOPPED"
-    assert run.summary.get("cancel_requested") is True
+    assert run.cancel_requested is True
     assert not jobs.cancel(run_id)  # already finished

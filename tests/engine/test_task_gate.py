@@ -87,9 +87,6 @@ def test_allow_next_task_writes_a_gate_only_for_a_live_run(lab):
     assert task_gate.allow_next_task(run_id, 1) is True
     assert task_gate.task_allowed(run_id, 1) and not task_gate.task_allowed(run_id, 2)
     assert task_gate.allow_next_task(999, 1) is False
-    assert task_gate.paused_before({"paused_before_task": 2}) == 2
-    assert task_gate.paused_before({"paused_before_task": None}) is None
-    assert task_gate.paused_before(None) is None
 
 
 def test_a_paced_run_waits_after_each_task_then_continues_when_allowed(lab):
@@ -104,7 +101,7 @@ def test_a_paced_run_waits_after_each_task_then_continues_when_allowed(lab):
 
     worker = threading.Thread(target=run, daemon=True)
     worker.start()
-    wait_for(lambda: task_gate.paused_before(detail(run_id).summary) == 1, "the pause")
+    wait_for(lambda: detail(run_id).paused_before_task == 1, "the pause")
     time.sleep(2 * 0.5 + 0.3)  # two polls of the gate: it keeps waiting
     assert detail(run_id).status is RunStatus.RUNNING
     assert matrix_rows(run_id) == 1  # task 0 learned and scored, task 1 not started
@@ -115,9 +112,9 @@ def test_a_paced_run_waits_after_each_task_then_continues_when_allowed(lab):
     assert not worker.is_alive() and "error" not in outcome, outcome
     run = detail(run_id)
     assert run.status is RunStatus.SUCCEEDED
-    assert task_gate.paused_before(run.summary) is None
+    assert run.paused_before_task is None
     assert matrix_rows(run_id) == 2
-    assert len(run.summary["continual"]["matrix"]) == 2
+    assert len(run.summary.continual.matrix) == 2
     assert task_gate.allow_next_task(run_id, 2) is False  # finished: nothing to allow
 
 
@@ -145,7 +142,7 @@ def test_a_paused_worker_is_not_lost_and_cancel_stops_it(one_slot, monkeypatch):
 
     def paused() -> bool:
         launcher.reconcile()
-        return task_gate.paused_before(detail(run_id).summary) == 1
+        return detail(run_id).paused_before_task == 1
 
     wait_for(paused, "the worker to pause after task 0")
     quiet_until = time.monotonic() + 2 * timeout  # twice the heartbeat timeout, reconciling

@@ -1,4 +1,4 @@
-"""ACC / BWT / FWT / forgetting on hand-made matrices with known answers (DESIGN.md)."""
+"""ACC / BWT / FWT / forgetting on hand-made matrices with known answers (docs/DESIGN.md)."""
 
 from __future__ import annotations
 

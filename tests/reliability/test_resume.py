@@ -252,11 +252,11 @@ def test_a_worker_killed_mid_step_resumes_to_the_uninterrupted_result(killed_and
     straight, resumed = detail(k.straight), detail(k.resumed)
     assert not (k.home / "runs" / str(k.straight) / "train_state").exists()  # freed on success
     assert resumed.status is RunStatus.SUCCEEDED and resumed.parent_id == k.killed
-    source = resumed.summary["resumed_from"]
+    source = resumed.resumed_from
     assert (source["run"], source["epoch"], source["step"]) == (k.killed, 1, STEPS_PER_EPOCH)
     for key in ("dev_f1", "test_f1", "test_precision", "test_recall", "steps", "best_step"):
-        assert resumed.summary[key] == pytest.approx(straight.summary[key], abs=1e-6), key
-    assert straight.summary["test_f1"] > 0.05  # it learned something worth comparing
+        assert resumed.summary.get(key) == pytest.approx(straight.summary.get(key), abs=1e-6), key
+    assert straight.summary.test_f1 > 0.05  # it learned something worth comparing
     # One curve: the killed run's points up to the saved step, then the resumed steps.
     assert metric_steps(k.resumed) == list(range(1, 3 * STEPS_PER_EPOCH + 1))
     assert detail(k.killed).status is RunStatus.FAILED  # terminal states never change
@@ -264,8 +264,8 @@ def test_a_worker_killed_mid_step_resumes_to_the_uninterrupted_result(killed_and
     record(
         "kill and resume",
         f"worker SIGKILLed at step {max(k.logged_before)}, resumed from step {source['step']}: "
-        f"test F1 {resumed.summary['test_f1']:.4f} = {straight.summary['test_f1']:.4f} "
-        f"uninterrupted (dev F1 {resumed.summary['dev_f1']:.4f}); resume took {k.took:.0f} s",
+        f"test F1 {resumed.summary.test_f1:.4f} = {straight.summary.test_f1:.4f} "
+        f"uninterrupted (dev F1 {resumed.summary.dev_f1:.4f}); resume took {k.took:.0f} s",
     )
 
 
@@ -313,7 +313,7 @@ def test_deleted_checkpoints_fail_fast_with_a_message(killed_and_resumed, tmp_pa
     assert err.startswith(f"error: run {k.killed} has no training-state checkpoint")
     assert "python -m engine run --from-run" in err
 
-    checkpoint = Path(detail(k.straight).summary["checkpoint"])
+    checkpoint = Path(detail(k.straight).summary.checkpoint)
     shutil.rmtree(checkpoint)
     code, _, err = cli("export", str(k.straight), str(tmp_path / "export"))
     assert code == 1 and len(err.strip().splitlines()) == 1

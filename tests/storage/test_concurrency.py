@@ -67,7 +67,7 @@ def test_writers_and_a_polling_reader_never_see_a_locked_database(db_url: str):
             assert steps == list(range(N_POINTS))
             run = queries.get_run(session, run_id)
             assert run is not None and run.status is RunStatus.SUCCEEDED
-            assert run.summary == {"last_step": N_POINTS - 1}
+            assert run.summary.stored() == {"last_step": N_POINTS - 1}
         total = session.execute(select(func.count()).select_from(MetricPoint)).scalar_one()
     assert total == N_WRITERS * N_POINTS
     assert elapsed < 30

@@ -39,14 +39,26 @@ def fresh_init(engine: Engine) -> None:
     db.init_db(engine)
 
 
-def add_run_with_metrics(engine: Engine, n_points: int = 3) -> int:
-    """A run with metric points, written without init_db (the schema stays as it is)."""
-    with Session(engine) as session:
-        run_id = runs.create_run(session, name="kept", kind="finetune", method="full", config={})
-        runs.add_metric_points(
-            session, run_id, [(i, "loss", 1.0 / (i + 1), None) for i in range(n_points)]
-        )
-        session.commit()
+def add_run_with_metrics(engine: Engine, n_points: int = 3, summary: str = "{}") -> int:
+    """A run with metric points, written without init_db (the schema stays as it is) and with
+    the columns of revision 0001 only, so it works on a database at any revision."""
+    with engine.begin() as conn:
+        run_id = conn.execute(
+            text(
+                "INSERT INTO runs (name, kind, method, status, config, summary, created_at,"
+                " backend) VALUES ('kept', 'finetune', 'full', 'PENDING', '{}', :summary,"
+                " '2026-01-01 00:00:00', 'local') RETURNING id"
+            ),
+            {"summary": summary},
+        ).scalar_one()
+        for i in range(n_points):
+            conn.execute(
+                text(
+                    "INSERT INTO metric_points (run_id, step, key, value, wall_time)"
+                    " VALUES (:run, :step, 'loss', :value, 0)"
+                ),
+                {"run": run_id, "step": i, "value": 1.0 / (i + 1)},
+            )
     return run_id
 
 
@@ -60,14 +72,14 @@ def test_upgrading_an_empty_database_gives_exactly_the_orm_schema(db_url: str):
     engine = db.get_engine(db_url)
     assert schema.current_revision(engine) is None
 
-    assert schema.upgrade(engine) == (None, "0001")
+    assert schema.upgrade(engine) == (None, "0002")
 
-    assert schema.head_revision() == "0001"
-    assert schema.current_revision(engine) == "0001"
+    assert schema.head_revision() == "0002"
+    assert schema.current_revision(engine) == "0002"
     assert set(inspect(engine).get_table_names()) == LAB_TABLES | {"alembic_version"}
     assert schema_diffs(engine) == []
     # Idempotent: a second upgrade changes nothing.
-    assert schema.upgrade(engine) == ("0001", "0001")
+    assert schema.upgrade(engine) == ("0002", "0002")
 
 
 @pytest.mark.sqlite_only
@@ -79,15 +91,24 @@ def test_sqlite_gets_statement_for_statement_what_create_all_made(db_url: str, t
     Base.metadata.create_all(engine)
     engine.dispose()
 
-    def ddl(path: Path) -> dict[str, str]:
+    def ddl(path: Path) -> dict[str, list[str]]:
+        """Each object's DDL as its sorted clauses: a batch migration (copy, drop, rename)
+        quotes the table name and may order the constraints differently."""
         with sqlite3.connect(path) as conn:
             rows = conn.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL")
-            return {name: sql for name, sql in rows if name != "alembic_version"}
+            return {
+                name: sorted(
+                    line.strip().rstrip(",").strip().replace(f'"{name}"', name)
+                    for line in sql.splitlines()
+                )
+                for name, sql in rows
+                if name != "alembic_version"
+            }
 
     migrated = ddl(Path(db_url.removeprefix("sqlite:///")))
     assert migrated == ddl(reference)
-    assert "ON DELETE CASCADE" in migrated["metric_points"]
-    assert "CONSTRAINT ck_runs_status CHECK" in migrated["runs"]
+    assert any("ON DELETE CASCADE" in line for line in migrated["metric_points"])
+    assert any("CONSTRAINT ck_runs_status CHECK" in line for line in migrated["runs"])
 
 
 def test_a_database_made_before_alembic_is_adopted_with_its_rows(db_url: str):
@@ -126,7 +147,7 @@ def test_a_first_release_sqlite_database_gets_its_missing_tables(db_url: str):
     assert schema_diffs(engine) == []
     with db.read_session(db_url) as session:
         (old,) = queries.list_runs(session)
-    assert (old.name, old.summary, old.created_at.isoformat()) == (
+    assert (old.name, old.summary.stored(), old.created_at.isoformat()) == (
         "old",
         {"test_f1": 0.8},
         "2025-01-02T03:04:05+00:00",
@@ -158,12 +179,12 @@ def test_with_auto_upgrade_off_start_up_refuses_and_the_cli_upgrades(
     assert main(["db", "current"]) == 0
     assert "revision: none (an empty database" in capsys.readouterr().out
     assert main(["db", "upgrade"]) == 0
-    assert "upgraded from an empty schema to 0001 (head)" in capsys.readouterr().out
+    assert "upgraded from an empty schema to 0002 (head)" in capsys.readouterr().out
     assert main(["db", "upgrade"]) == 0
-    assert "already at 0001 (head)" in capsys.readouterr().out
+    assert "already at 0002 (head)" in capsys.readouterr().out
     assert main(["db", "current"]) == 0
     out = capsys.readouterr().out
-    assert "revision: 0001 (head)" in out
+    assert "revision: 0002 (head)" in out
     assert ":lab@" not in out  # a PostgreSQL password never reaches the terminal
 
     with db.read_session(db_url) as session:  # at head: start-up has nothing to refuse
@@ -175,8 +196,8 @@ NEXT_REVISION = '''
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
@@ -203,8 +224,8 @@ def migrations_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 @pytest.fixture
 def next_revision(migrations_copy: Path) -> Path:
-    """The lab's migrations plus a 0002 that rebuilds `runs` on SQLite (batch mode)."""
-    (migrations_copy / "versions" / "0002_note.py").write_text(NEXT_REVISION, encoding="utf-8")
+    """The lab's migrations plus a 0003 that rebuilds `runs` on SQLite (batch mode)."""
+    (migrations_copy / "versions" / "0003_note.py").write_text(NEXT_REVISION, encoding="utf-8")
     return migrations_copy
 
 
@@ -217,7 +238,7 @@ def test_start_up_applies_a_new_revision_and_a_table_rebuild_keeps_child_rows(
 
     fresh_init(engine)
 
-    assert schema.current_revision(engine) == "0002"
+    assert schema.current_revision(engine) == "0003"
     columns = {c["name"]: c["type"] for c in inspect(engine).get_columns("runs")}
     assert "note" in columns and columns["name"].length == 300
     # On SQLite the batch rebuild drops `runs`: with foreign keys on, that would have
@@ -237,7 +258,7 @@ def test_json_columns_hold_valid_json_on_every_backend(db_url: str):
     with db.read_session(db_url) as session:
         run = queries.get_run(session, run_id)
     assert run is not None
-    assert run.summary == {"loss": None, "best": None, "curve": [1.0, None]}
+    assert run.summary.stored() == {"loss": None, "best": None, "curve": [1.0, None]}
 
 
 def test_db_revision_drafts_the_next_migration_and_finds_models_equal_to_head(
@@ -245,16 +266,42 @@ def test_db_revision_drafts_the_next_migration_and_finds_models_equal_to_head(
 ):
     assert main(["db", "revision", "nothing changed"]) == 0
 
-    path = migrations_copy / "versions" / "0002_nothing_changed.py"
+    path = migrations_copy / "versions" / "0003_nothing_changed.py"
     assert f"wrote {path}" in capsys.readouterr().out
     draft = path.read_text(encoding="utf-8")
     assert (
-        "revision: str = '0002'" in draft
-        and "down_revision: str | Sequence[str] | None = '0001'" in draft
+        "revision: str = '0003'" in draft
+        and "down_revision: str | Sequence[str] | None = '0002'" in draft
     )
     # storage/models.py and the migrations agree: the draft has nothing to do.
     body = draft.split("def upgrade() -> None:")[1].split("def downgrade")[0]
     assert [line.strip() for line in body.splitlines() if line.strip()[:1] not in ("", "#")] == [
         "pass"
     ]
-    assert schema.head_revision() == "0002"
+    assert schema.head_revision() == "0003"
+
+
+def test_0002_moves_control_flags_out_of_the_summary_keeping_every_row(db_url: str):
+    engine = db.get_engine(db_url)
+    schema.upgrade(engine, "0001")
+    flagged = add_run_with_metrics(
+        engine,
+        summary='{"test_f1": 0.5, "cancel_requested": true, "paused_before_task": 2,'
+        ' "resumed_from": {"run": 3, "epoch": 1}}',
+    )
+    plain = add_run_with_metrics(engine, summary='{"dev_f1": 0.25}')
+
+    fresh_init(engine)
+
+    with db.read_session(db_url) as session:
+        a, b = queries.get_run(session, flagged), queries.get_run(session, plain)
+    assert a is not None and b is not None
+    assert (a.cancel_requested, a.paused_before_task, a.resumed_from) == (
+        True,
+        2,
+        {"run": 3, "epoch": 1},
+    )
+    assert a.summary.stored() == {"test_f1": 0.5}
+    assert (b.cancel_requested, b.paused_before_task, b.resumed_from) == (False, None, None)
+    assert b.summary.dev_f1 == 0.25
+    assert metric_steps(engine, flagged) == [0, 1, 2] and metric_steps(engine, plain) == [0, 1, 2]

@@ -70,7 +70,7 @@ def test_rows_are_frozen_plain_values_usable_after_the_session(db_url: str):
     with db.read_session(db_url) as session:
         row = queries.list_runs(session, kind="finetune")[-1]
         detail = queries.get_run(session, run_id)
-    assert row.summary == {} and detail is not None and detail.config == {"n": "a"}
+    assert row.summary.stored() == {} and detail is not None and detail.config == {"n": "a"}
     with pytest.raises(dataclasses.FrozenInstanceError):
         row.status = S.FAILED  # type: ignore[misc]
 
@@ -78,9 +78,10 @@ def test_rows_are_frozen_plain_values_usable_after_the_session(db_url: str):
 def test_run_row_fields():
     assert [f.name for f in dataclasses.fields(queries.RunRow)] == [
         "id", "name", "kind", "method", "status", "device", "created_at", "started_at",
-        "finished_at", "summary", "group_name", "parent_id", "error",
+        "finished_at", "summary", "group_name", "parent_id", "error", "cancel_requested",
+        "paused_before_task", "resumed_from",
     ]  # fmt: skip
-    detail_only = [f.name for f in dataclasses.fields(queries.RunDetail)][13:]
+    detail_only = [f.name for f in dataclasses.fields(queries.RunDetail)][16:]
     assert detail_only == ["config", "device_info", "pid", "heartbeat_at", "log_path", "backend"]
 
 

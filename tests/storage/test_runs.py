@@ -55,7 +55,7 @@ def test_create_run_stores_config_and_defaults(db_url: str):
     run = _detail(db_url, run_id)
     assert run.status is S.PENDING
     assert run.config == {"lr": 3e-4, "model": {"backbone": "tiny"}}
-    assert run.summary == {}
+    assert run.summary.stored() == {}
     assert run.backend == "local"
     assert run.group_name == "race-1"
     assert run.device is None and run.device_info is None and run.pid is None
@@ -304,7 +304,7 @@ def test_update_summary_merges(db_url: str):
         merged = runs.update_summary(session, run_id, {"f1": 0.7, "acc": 0.9})
         assert loaded.summary == merged
     assert merged == {"f1": 0.7, "loss": 1.2, "acc": 0.9}
-    assert _detail(db_url, run_id).summary == {"f1": 0.7, "loss": 1.2, "acc": 0.9}
+    assert _detail(db_url, run_id).summary.stored() == {"f1": 0.7, "loss": 1.2, "acc": 0.9}
     with pytest.raises(runs.RunNotFoundError), db.write_session(db_url) as session:
         runs.update_summary(session, 999, {"f1": 1.0})
 

@@ -208,7 +208,7 @@ def _end_if_running(
             return False
         if heartbeat_seen is not None and run.heartbeat_at != heartbeat_seen:
             return False
-        if run.summary.get("cancel_requested"):
+        if run.cancel_requested:
             return run_store.transition(s, run_id, RunStatus.STOPPED, error=f"cancelled; {reason}")
         tail = log_tail(run_id, LOG_TAIL_IN_ERROR).strip() if with_log else ""
         error = f"{reason}\n{tail}" if tail else reason
@@ -251,7 +251,7 @@ def cancel(run_id: int, *, grace_s: float = 10.0, wait: bool = False) -> bool:
             return False
         if run.status is RunStatus.PENDING:
             return run_store.transition(s, run_id, RunStatus.STOPPED, error="cancelled")
-        run_store.update_summary(s, run_id, {"cancel_requested": True})
+        run_store.request_cancel(s, run_id)
         hostname = (run.device_info or {}).get("hostname")
         pgid = run.pid if run.pid and hostname == HOSTNAME and _is_worker(run.pid) else None
         if pgid is None:

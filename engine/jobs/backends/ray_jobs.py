@@ -149,7 +149,7 @@ class RayJobsBackend:
             run = queries.get_run(s, run_id)
             if run is None or run.status in TERMINAL_STATES:
                 return False
-            run_store.update_summary(s, run_id, {"cancel_requested": True})
+            run_store.request_cancel(s, run_id)
             where = parse_locator(run.log_path)
             if run.status is RunStatus.PENDING or where is None:
                 # A worker that Ray starts after this cannot claim the run any more.
@@ -321,7 +321,7 @@ def _end_if_active(
         run = queries.get_run(s, run_id)
         if run is None or run.status in TERMINAL_STATES:
             return False
-        if run.summary.get("cancel_requested"):
+        if run.cancel_requested:
             return run_store.transition(s, run_id, RunStatus.STOPPED, error=f"cancelled; {reason}")
         error = f"{reason}\n{tail.strip()}" if tail.strip() else reason
         return run_store.transition(s, run_id, status, error=error)
