@@ -3,7 +3,9 @@
 Every field has a default that works offline on a 2-core CPU; unknown keys and out-of-range values
 are rejected with a message that names the field (`ConfigError`). Strategy sections are looked up
 by `strategy.kind` in a registry (engine/strategies/registry.py); each kind's section lives in
-its folder (engine/strategies/<kind>/config.py) and registers itself.
+its folder (engine/strategies/<kind>/config.py) and registers itself. The continual and meta
+sections name a registered method (`method`) and hold its own settings (`params`); see
+engine/strategies/methods.py.
 
     cfg = load_config("examples/finetune_news.yaml", overrides=["train.epochs=1"])
 """
@@ -24,6 +26,11 @@ from pydantic import (
     model_validator,
 )
 
+from engine.strategies.methods import MethodConfig as MethodConfig
+from engine.strategies.methods import MethodStrategy as MethodStrategy
+from engine.strategies.methods import method_of as method_of
+from engine.strategies.methods import methods as registered_methods  # noqa: F401  (for pages)
+from engine.strategies.methods import register_method as register_method
 from engine.strategies.registry import STRATEGY_CONFIGS as STRATEGY_CONFIGS
 from engine.strategies.registry import ConfigError as ConfigError
 from engine.strategies.registry import Section as Section
@@ -31,16 +38,29 @@ from engine.strategies.registry import register_strategy_config as register_stra
 
 
 class DataConfig(Section):
-    train: str = Field("builtin:news", description="Training data: builtin:NAME or a file path")
-    dev: str | None = Field(
-        None, description="Dev data; default: the builtin's dev split, else 10% of train"
+    train: str = Field(
+        "builtin:news",
+        title="Training data",
+        description="Training data: builtin:NAME or a file path",
     )
-    test: str | None = Field(None, description="Test data; default: the builtin's test split")
+    dev: str | None = Field(
+        None,
+        title="Dev data",
+        description="Dev data; default: the builtin's dev split, else 10% of train",
+    )
+    test: str | None = Field(
+        None, title="Test data", description="Test data; default: the builtin's test split"
+    )
     unknown_labels: Literal["map_to_o", "reject"] = Field(
-        "map_to_o", description="Entity types seen only in dev/test: map them to O or refuse"
+        "map_to_o",
+        title="Types only in dev or test",
+        description="Entity types seen only in dev/test: map them to O or refuse",
     )
     max_train_sentences: int | None = Field(
-        None, ge=1, description="Use only the first N training sentences (quick demos)"
+        None,
+        ge=1,
+        title="Training sentences (at most)",
+        description="Use only the first N training sentences (quick demos)",
     )
 
 
@@ -56,41 +76,80 @@ from engine.strategies.pretrain.config import PretrainStrategy as PretrainStrate
 
 
 class TrainConfig(Section):
-    epochs: int = Field(3, ge=1, le=1000, description="Passes over the training data")
-    max_steps: int | None = Field(None, ge=1, description="Stop after this many optimizer steps")
-    batch_size: int = Field(16, ge=1, le=4096, description="Sentences (windows) per step")
-    lr: float = Field(1e-4, gt=0.0, le=1.0, description="Peak learning rate (AdamW)")
-    head_lr: float | None = Field(
-        None, gt=0.0, le=1.0, description="Classifier head lr; default lr"
+    epochs: int = Field(
+        3, ge=1, le=1000, title="Epochs", description="Passes over the training data"
     )
-    weight_decay: float = Field(0.01, ge=0.0, le=1.0, description="AdamW weight decay")
-    warmup_ratio: float = Field(0.1, ge=0.0, le=0.9, description="Share of steps spent warming up")
-    grad_clip: float = Field(1.0, gt=0.0, description="Gradient norm clip")
-    seed: int = Field(13, ge=0, description="Seed for data order and initialisation")
+    max_steps: int | None = Field(
+        None, ge=1, title="Steps (at most)", description="Stop after this many optimizer steps"
+    )
+    batch_size: int = Field(
+        16, ge=1, le=4096, title="Batch size", description="Sentences (windows) per step"
+    )
+    lr: float = Field(
+        1e-4, gt=0.0, le=1.0, title="Learning rate", description="Peak learning rate (AdamW)"
+    )
+    head_lr: float | None = Field(
+        None,
+        gt=0.0,
+        le=1.0,
+        title="Head learning rate",
+        description="Classifier head lr; default lr",
+    )
+    weight_decay: float = Field(
+        0.01, ge=0.0, le=1.0, title="Weight decay", description="AdamW weight decay"
+    )
+    warmup_ratio: float = Field(
+        0.1, ge=0.0, le=0.9, title="Warm-up share", description="Share of steps spent warming up"
+    )
+    grad_clip: float = Field(
+        1.0, gt=0.0, title="Gradient clipping", description="Gradient norm clip"
+    )
+    seed: int = Field(
+        13, ge=0, title="Random seed", description="Seed for data order and initialisation"
+    )
     device: Literal["auto", "cpu", "cuda", "mps"] = Field(
-        "auto", description="auto: CUDA, MPS, CPU"
+        "auto", title="Device", description="Automatic: CUDA, else MPS, else the CPU"
     )
     precision: Literal["auto", "fp32", "bf16", "fp16"] = Field(
-        "auto", description="auto: bf16 where the hardware runs it fast, else fp32"
+        "auto",
+        title="Precision",
+        description="auto: bf16 where the hardware runs it fast, else fp32",
     )
     max_length: int = Field(
-        128, ge=8, le=4096, description="Sub-tokens per window (longer sentences are windowed)"
+        128,
+        ge=8,
+        le=4096,
+        title="Sub-tokens per window",
+        description="Sub-tokens per window (longer sentences are windowed)",
     )
     eval_every: int | None = Field(
-        None, ge=1, description="Evaluate on dev every N steps; default each epoch"
+        None,
+        ge=1,
+        title="Evaluate every N steps",
+        description="Evaluate on dev every N steps; default each epoch",
     )
     patience: int | None = Field(
-        None, ge=1, description="Stop after N evaluations without dev-F1 gain"
+        None,
+        ge=1,
+        title="Patience (evaluations)",
+        description="Stop after N evaluations without dev-F1 gain",
     )
-    log_every: int = Field(10, ge=1, description="Log training loss every N steps")
-    group_by_length: bool = Field(True, description="Batch similar lengths together (less padding)")
-    save_checkpoint: bool = Field(True, description="Keep the best checkpoint on disk")
+    log_every: int = Field(
+        10, ge=1, title="Log every N steps", description="Log training loss every N steps"
+    )
+    group_by_length: bool = Field(
+        True, title="Batch by length", description="Batch similar lengths together (less padding)"
+    )
+    save_checkpoint: bool = Field(
+        True, title="Save the best checkpoint", description="Keep the best checkpoint on disk"
+    )
     devices: int = Field(
         1,
         ge=1,
         le=64,
+        title="Parallel processes",
         description="Data-parallel processes (DDP): one per GPU, or N CPU processes (gloo); "
-        "the global batch_size is split between them",
+        "the global batch size is split between them",
     )
 
 
@@ -98,19 +157,34 @@ class MappingConfig(Section):
     """Embedding mappings: token representations of a probe set captured at each stage."""
 
     enabled: bool = Field(
-        True, description="Capture token representations before training, after it, after tasks"
+        True,
+        title="Capture representations",
+        description="Capture token representations before training, after it, after tasks",
     )
     probe_sentences: int = Field(
-        150, ge=1, le=5000, description="Dev sentences in the probe set (the first N)"
+        150,
+        ge=1,
+        le=5000,
+        title="Probe sentences",
+        description="Dev sentences in the probe set (the first N)",
     )
     max_tokens: int = Field(
-        1500, ge=10, le=2000, description="Words kept per stage (entity words first, then O)"
+        1500,
+        ge=10,
+        le=2000,
+        title="Words kept per stage",
+        description="Words kept per stage (entity words first, then O)",
     )
     layer: int = Field(
-        -1, ge=-1, le=96, description="-1: last layer; 0: the embedding layer; k: encoder layer k"
+        -1,
+        ge=-1,
+        le=96,
+        title="Layer",
+        description="-1: last layer; 0: the embedding layer; k: encoder layer k",
     )
     projection: Literal["pca", "tsne", "umap"] = Field(
         "pca",
+        title="Projection",
         description="pca: deterministic, fast; tsne: local neighbourhoods (slower); umap: needs "
         "the optional package umap-learn",
     )
@@ -126,11 +200,14 @@ DATA_PARALLEL_KINDS = ("finetune", "continual")
 
 
 class RunConfig(Section):
-    name: str = Field("run", min_length=1, max_length=200, description="A name for the run")
+    name: str = Field(
+        "run", min_length=1, max_length=200, title="Run name", description="A name for the run"
+    )
     data: DataConfig = Field(default_factory=DataConfig)
     backbone: str = Field(
         "minilm-l6",
         min_length=1,
+        title="Backbone",
         description="minilm-l6, tiny, tiny-corpus (tiny with a vocabulary built from the training "
         "data), run:ID (a finished run's checkpoint), a local path or hf:ID",
     )

@@ -4,9 +4,11 @@ Steps: data -> backbone -> strategy and mode -> hyperparameters -> review (the e
 time estimate, download) -> Launch. The config being built lives in st.session_state["wiz"] as
 the plain dict RunConfig.to_dict() gives; each step's widgets read their defaults from it and
 write their values back, so going Back and Next keeps every choice. Strategy and
-hyperparameter widgets are generated from the pydantic fields (label, default, bounds, and the
-Field description as help), so a strategy registered in STRATEGY_CONFIGS later shows up here
-with no page change. Every widget has a `wiz_*` key for AppTest and browser tests.
+hyperparameter widgets are generated from the pydantic fields (title as label, default, bounds,
+description as help; translated), so a strategy registered in STRATEGY_CONFIGS, or a method
+registered with engine.config.register_method, shows up here with no page change (the strategy
+step: pages/parts/wizard_methods.py). Devices offered are this machine's. Every widget has a
+`wiz_*` key for AppTest and browser tests.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import streamlit as st
 from engine import api
 from engine.config import (
     RECOMMENDED_LR,
-    STRATEGY_CONFIGS,
     ConfigError,
     DataConfig,
     RunConfig,
@@ -31,21 +32,15 @@ from engine.config import (
 )
 from pages.parts import calls, fmt
 from pages.parts.i18n import t
-from pages.parts.wizard_estimate import estimate_seconds
-from pages.parts.wizard_fields import (
-    RACE,
-    active_choices,
-    field_help,
-    field_input,
-    section_model,
-    shown_for_mode,
+from pages.parts.wizard_estimate import show_estimate
+from pages.parts.wizard_fields import device_options, field_help, field_input
+from pages.parts.wizard_methods import (
+    ignored_train_fields,
+    race_params,
+    strategy_step,
+    unused_settings_text,
 )
-from pages.parts.wizard_stream import (
-    launch_race,
-    race_input,
-    race_methods,
-    task_stream_inputs,
-)
+from pages.parts.wizard_stream import launch_race, race_methods
 from storage import queries
 
 # English step names and data sources are ids (widget keys, option values tests set); the
@@ -56,7 +51,6 @@ BACKBONES = ("minilm-l6", "tiny", "other")
 MAIN_TRAIN_FIELDS = ("epochs", "batch_size", "lr", "device", "max_length", "seed")
 SOURCES = ("Built-in corpus", "Imported dataset")
 HOLD_OUT = ""  # the dev / test option meaning "no file: hold out / skip"
-SELECTORS = ("mode", "method")  # a strategy field whose value decides which other fields show
 
 
 def step_name(step: int) -> str:
@@ -210,39 +204,9 @@ def follow_recommended_lr(wiz: dict[str, Any], previous: str) -> None:
         st.session_state.pop("wiz_train_lr", None)
 
 
-def strategy_step(wiz: dict[str, Any]) -> None:
-    kinds = sorted(STRATEGY_CONFIGS)
-    current_kind = wiz["strategy"].get("kind", kinds[0])
-    kind = st.selectbox(
-        t("train.step.strategy"),
-        kinds,
-        index=kinds.index(current_kind) if current_kind in kinds else 0,
-        key="wiz_strategy_kind",
-    )
-    model = STRATEGY_CONFIGS[kind]
-    if kind != current_kind:
-        wiz["strategy"] = model().model_dump(mode="json")
-        st.session_state.pop(RACE, None)
-    section = wiz["strategy"]
-    selector = next((s for s in SELECTORS if s in model.model_fields), None)
-    nested = []
-    for name in model.model_fields:
-        if name == "kind":
-            continue
-        if section_model(model, name) is not None:
-            nested.append(name)  # a nested section (the task stream): its own widgets below
-            continue
-        active = active_choices(section.get(selector)) if selector else None
-        if not shown_for_mode(name, model, active, selector or "mode"):
-            continue
-        section[name] = field_input(model, name, section.get(name), f"wiz_strategy_{name}")
-        if name == "method" and kind == "continual":
-            race_input(model, section)
-    for name in nested:
-        if name == "tasks" and kind == "continual":
-            section[name] = task_stream_inputs(section.get(name) or {}, wiz)
-    if kind != "continual":
-        st.session_state.pop(RACE, None)
+def train_input(train: dict[str, Any], name: str) -> Any:
+    options = device_options(calls.machine(), train[name]) if name == "device" else None
+    return field_input(TrainConfig, name, train[name], f"wiz_train_{name}", options=options)
 
 
 def hyper_step(wiz: dict[str, Any]) -> None:
@@ -254,14 +218,18 @@ def hyper_step(wiz: dict[str, Any]) -> None:
         help=field_help(RunConfig, "name"),
     )
     train = wiz["train"]
+    ignored = ignored_train_fields(wiz)
+    main = [n for n in MAIN_TRAIN_FIELDS if n not in ignored]
     cols = st.columns(3)
-    for i, name in enumerate(MAIN_TRAIN_FIELDS):
+    for i, name in enumerate(main):
         with cols[i % 3]:
-            train[name] = field_input(TrainConfig, name, train[name], f"wiz_train_{name}")
+            train[name] = train_input(train, name)
     with st.expander(t("train.more_settings")):
         for name in TrainConfig.model_fields:
-            if name not in MAIN_TRAIN_FIELDS:
-                train[name] = field_input(TrainConfig, name, train[name], f"wiz_train_{name}")
+            if name not in MAIN_TRAIN_FIELDS and name not in ignored:
+                train[name] = train_input(train, name)
+    if ignored:
+        st.caption(unused_settings_text(wiz, ignored))
 
 
 def review_step(wiz: dict[str, Any]) -> None:
@@ -273,12 +241,10 @@ def review_step(wiz: dict[str, Any]) -> None:
     text = cfg.to_yaml()
     st.markdown(t("train.config_heading"))
     st.code(text, language="yaml")
-    estimate = estimate_seconds(cfg)
-    if estimate is None:
-        st.caption(t("train.no_estimate"))
-    else:
-        seconds, where = estimate
-        st.metric(t("train.estimate"), fmt.format_duration(seconds), help=where)
+    ignored = ignored_train_fields(wiz)
+    if ignored:
+        st.info(unused_settings_text(wiz, ignored))
+    show_estimate(cfg)  # a range from this machine's own runs, with its basis
     left, right = st.columns(2)
     left.download_button(
         t("train.download_yaml"),
@@ -298,7 +264,7 @@ def review_step(wiz: dict[str, Any]) -> None:
         if race:
             group = None
             with calls.friendly(t("errors.launch_race")):
-                group = launch_race(cfg, race)
+                group = launch_race(cfg, race, race_params())
             if group is not None:
                 st.switch_page("pages/forgetting.py", query_params={"group": group})
             return

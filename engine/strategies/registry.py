@@ -4,7 +4,8 @@ lives. Pages and the config parser import this module; no torch is imported unti
 `get_strategy(kind)` loads the kind's run module.
 
 A kind registers its config section with `register_strategy_config` (in its `config.py`) and
-its run function with `engine.strategies.base.register_strategy` (in its `run.py`).
+its run function with `engine.strategies.base.register_strategy` (in its `run.py`); the methods
+of a kind register in engine.strategies.methods.
 """
 
 from __future__ import annotations

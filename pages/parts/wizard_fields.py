@@ -1,23 +1,30 @@
-"""Wizard widgets generated from pydantic fields: label, default, bounds and the Field
-description as help, and which strategy fields show for the chosen mode or method.
+"""Wizard widgets generated from pydantic fields: label, default, bounds, help and choices.
 
-Labels and help are translated from `config.<section>.<field>.label` / `.help` in the
-catalogue (section: a strategy's kind, else the class name, e.g. TrainConfig -> train,
-TaskStreamConfig -> task_stream); the field name and its English description are the fallback.
-Which fields show is always decided on the English description."""
+Texts, in the user's language (the values in the config never change):
+- a section's field: English is the code (the Field's `title`, its `description` as help);
+  other languages: `config.<section>.<field>.label` / `.help` (section: a strategy's kind, else
+  the class name: TrainConfig -> train, TaskStreamConfig -> task_stream);
+- a method's own field (`strategy.params`): `train.param.<kind>.<method>.<field>.label` / `.help`
+  in every catalogue (methods register at run time, outside the config tree); a method without
+  them shows its field's title (or name) and description;
+- a choice (a Literal value, a method): `train.choice.<field>.<value>`, else the value.
+
+Which fields show is data, never prose: the chosen method's fields are its config class's
+(engine.strategies.methods), and a mode's own fields are listed in the section's `mode_fields`.
+"""
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from typing import Any, Literal, get_args, get_origin
 
 import streamlit as st
 
-from engine.config import (
-    Section,
-)
-from pages.parts.i18n import t, translated
+from engine.config import MethodConfig, Section, method_of
+from pages.parts import fmt
+from pages.parts.i18n import catalogue, current, translated
 
 RACE = "wiz_race"  # the strategy race's methods (kept outside the config, which has no room)
 
@@ -31,18 +38,65 @@ def section_name(model: type) -> str:
     return "_".join(w.lower() for w in words) or model.__name__.lower()
 
 
+def text(key: str) -> str | None:
+    """A catalogue text in the user's language, else English, else None (never the key)."""
+    return catalogue(current()).get(key) or catalogue("en").get(key)
+
+
+def english_label(model: type, name: str) -> str:
+    info = model.model_fields[name]
+    return info.title or name.replace("_", " ").capitalize()
+
+
+def param_key(model: type, name: str, part: str) -> str:
+    method = method_of(model)
+    where = f"{method.kind}.{method.name}" if method else model.model_fields["method"].default
+    return f"train.param.{where}.{name}.{part}"
+
+
 def field_label(model: type, name: str) -> str:
+    if issubclass(model, MethodConfig):
+        return text(param_key(model, name, "label")) or english_label(model, name)
     key = f"config.{section_name(model)}.{name}.label"
-    return translated(key, name.replace("_", " ")) or name
+    return translated(key, english_label(model, name)) or name
 
 
 def field_help(model: type, name: str) -> str | None:
-    key = f"config.{section_name(model)}.{name}.help"
-    return translated(key, model.model_fields[name].description)
+    description = model.model_fields[name].description
+    if issubclass(model, MethodConfig):
+        return text(param_key(model, name, "help")) or description
+    return translated(f"config.{section_name(model)}.{name}.help", description)
 
 
-def field_input(model: type, name: str, current: Any, key: str, label: str | None = None) -> Any:
-    """A widget for one pydantic field: default from `current`, help from its description."""
+def choice_label(field: str, value: Any) -> str:
+    return text(f"train.choice.{field}.{value}") or str(value)
+
+
+def choice_input(
+    label: str, options: Sequence[Any], current: Any, key: str, field: str, help_text: str | None
+) -> Any:
+    """A radio whose options are shown translated; its value stays the option itself."""
+    options = list(options)
+    return st.radio(
+        label,
+        options,
+        index=options.index(current) if current in options else 0,
+        key=key,
+        help=help_text,
+        horizontal=True,
+        format_func=fmt.label_lookup(options, lambda v: choice_label(field, v)),
+    )
+
+
+def field_input(
+    model: type,
+    name: str,
+    current: Any,
+    key: str,
+    label: str | None = None,
+    options: Sequence[Any] | None = None,
+) -> Any:
+    """A widget for one pydantic field: default from `current`; `options` narrows a choice."""
     info = model.model_fields[name]
     label = label or field_label(model, name)
     help_text = field_help(model, name)
@@ -53,24 +107,23 @@ def field_input(model: type, name: str, current: Any, key: str, label: str | Non
         k: getattr(m, k) for m in info.metadata for k in ("ge", "le", "gt", "lt") if hasattr(m, k)
     }
     if get_origin(base) is Literal:
-        options = list(get_args(base))
-        index = options.index(current) if current in options else 0
-        return st.radio(label, options, index=index, key=key, help=help_text, horizontal=True)
+        choices = options if options is not None else get_args(base)
+        return choice_input(label, choices, current, key, name, help_text)
     if base is bool:
         return st.checkbox(label, value=bool(current), key=key, help=help_text)
     if base in (int, float):
         return number_input(base, label, current, key, help_text, bounds, optional, info.default)
     if isinstance(base, type) and issubclass(base, Section):
-        return flat_section_inputs(base, current or {}, key, label)
+        return flat_section_inputs(base, current or {}, key)
     if get_origin(base) is list:  # a list of names (MetaStrategy.test_types): comma-separated
         shown = "" if not current else ", ".join(str(v) for v in current)
-        text = st.text_input(label, value=shown, key=key, help=help_text)
-        items = [v.strip() for v in text.split(",") if v.strip()]
+        typed = st.text_input(label, value=shown, key=key, help=help_text)
+        items = [v.strip() for v in typed.split(",") if v.strip()]
         return items or (None if optional else [])
-    text = st.text_input(
+    typed = st.text_input(
         label, value="" if current is None else str(current), key=key, help=help_text
     )
-    return (text.strip() or None) if optional else text
+    return (typed.strip() or None) if optional else typed
 
 
 def number_input(
@@ -85,7 +138,7 @@ def number_input(
 ) -> Any:
     low = bounds.get("ge", bounds.get("gt"))
     high = bounds.get("le")
-    placeholder = t("train.default_placeholder") if optional else None
+    placeholder = text("train.default_placeholder") if optional else None
     if kind is int:
         return st.number_input(
             label,
@@ -135,42 +188,31 @@ def is_flat(model: type) -> bool:
     return all(scalar(f.annotation) for f in model.model_fields.values())
 
 
-def flat_section_inputs(model: type, current: dict[str, Any], key: str, label: str) -> dict:
+def flat_section_inputs(model: type, current: dict[str, Any], key: str) -> dict:
     """A flat nested section as one row of widgets (keys `<key>_<field>`)."""
     values = dict(current)
     cols = st.columns(len(model.model_fields))
     for col, name in zip(cols, model.model_fields, strict=True):
         with col:
-            sub_label = f"{label}: {field_label(model, name)}"
-            values[name] = field_input(model, name, values.get(name), f"{key}_{name}", sub_label)
+            values[name] = field_input(model, name, values.get(name), f"{key}_{name}")
     return values
 
 
-def active_choices(value: Any) -> set[str]:
-    """The selector's value, plus the strategy race's methods (their knobs are shown too)."""
-    return {str(value), *st.session_state.get(RACE, [])}
+def hidden_by_mode(model: type, name: str, mode: Any) -> bool:
+    """A field another mode owns (the section's `mode_fields`), while `mode` is chosen."""
+    owners = [m for m, names in getattr(model, "mode_fields", {}).items() if name in names]
+    return bool(owners) and str(mode) not in owners
 
 
-def shown_for_mode(name: str, model: type, mode: Any, selector: str = "mode") -> bool:
-    """Mode- or method-specific fields only for their mode/method: a `lora_` or `ewc_` prefix,
-    or help starting "frozen mode:" / "ewc method:" / "replay and mapping methods:".
-
-    `mode` is the chosen value, or a set of values whose fields are all shown."""
-    if name == selector or mode is None or selector not in model.model_fields:
-        return True
-    active = {str(m) for m in mode} if isinstance(mode, set | frozenset | list) else {str(mode)}
-    options = [str(c) for c in get_args(model.model_fields[selector].annotation)]
-    for candidate in options:
-        if name.startswith(f"{candidate}_"):
-            return candidate in active
-    owners = owning_choices(model.model_fields[name].description or "", options, selector)
-    return not owners or bool(owners & active)
-
-
-def owning_choices(description: str, options: list[str], selector: str) -> set[str]:
-    """{"replay", "mapping"} for help starting "replay and mapping methods: ..."."""
-    head, sep, _ = description.partition(":")
-    words = set(re.findall(r"[\w-]+", head))  # "finetune-baseline method: ..."
-    if not sep or not words & {selector, f"{selector}s"}:
-        return set()
-    return words & set(options)
+def device_options(info: dict[str, Any], current: Any) -> list[str]:
+    """The devices this machine has (auto and cpu always; cuda with a GPU; mps on an Apple
+    silicon Mac), plus a loaded config's own choice so that it still shows."""
+    options = ["auto", "cpu"]
+    if fmt.has_gpu(info):
+        options.append("cuda")
+    platform = str(info.get("platform") or "").lower()
+    if platform.startswith("macos") and "arm64" in platform:
+        options.append("mps")
+    if current and current not in options:
+        options.append(str(current))
+    return options

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime
-from typing import Any, get_args
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -16,16 +16,17 @@ from engine.config import (
     RunConfig,
     TaskStreamConfig,
     parse_config,
+    registered_methods,
 )
 from pages.parts import calls, fmt
 from pages.parts.i18n import t
-from pages.parts.wizard_fields import RACE, field_help, field_input
+from pages.parts.wizard_fields import RACE, choice_label, field_help, field_input
 from storage import queries
 
 
-def race_input(model: type, section: dict[str, Any]) -> None:
+def race_input() -> list[str]:
     """A strategy race: the same stream and seed once per chosen method, grouped."""
-    methods = [str(m) for m in get_args(model.model_fields["method"].annotation)]
+    methods = list(registered_methods("continual"))
     chosen = st.multiselect(
         t("train.race_label"),
         methods,
@@ -33,8 +34,10 @@ def race_input(model: type, section: dict[str, Any]) -> None:
         key="wiz_race_methods",
         placeholder=t("train.race_placeholder"),
         help=t("train.race_help"),
+        format_func=fmt.label_lookup(methods, lambda m: choice_label("method", m)),
     )
     st.session_state[RACE] = list(chosen)
+    return list(chosen)
 
 
 def task_stream_inputs(tasks: dict[str, Any], wiz: dict[str, Any]) -> dict[str, Any]:
@@ -77,7 +80,6 @@ def task_stream_inputs(tasks: dict[str, Any], wiz: dict[str, Any]) -> dict[str, 
         "max_train_sentences",
         tasks.get("max_train_sentences"),
         "wiz_strategy_tasks_max_train_sentences",
-        label=t("train.max_per_task"),
     )
     with calls.friendly(t("errors.preview_stream")):
         stream_preview(tasks, wiz)
@@ -206,20 +208,25 @@ def race_methods(cfg: RunConfig) -> list[str]:
     return list(dict.fromkeys(st.session_state.get(RACE, [])))
 
 
-def race_configs(cfg: RunConfig, methods: list[str]) -> list[RunConfig]:
-    """One config per method: the same data, stream, knobs and seed; named NAME-METHOD."""
+def race_configs(
+    cfg: RunConfig, methods: list[str], params: dict[str, dict[str, Any]]
+) -> list[RunConfig]:
+    """One config per method: the same data, stream and seed, each method with its own
+    settings (`params[method]`, else its defaults); named NAME-METHOD."""
     out = []
     for method in methods:
         raw = cfg.to_dict()
         raw["strategy"]["method"] = method
+        own = raw["strategy"]["params"] if method == cfg.strategy.method else params.get(method)
+        raw["strategy"]["params"] = dict(own or {})
         raw["name"] = f"{cfg.name}-{method}"[:200]
         out.append(parse_config(raw))
     return out
 
 
-def launch_race(cfg: RunConfig, methods: list[str]) -> str:
+def launch_race(cfg: RunConfig, methods: list[str], params: dict[str, dict[str, Any]]) -> str:
     """Submit one run per method under one group_name; returns the group's name."""
-    configs = race_configs(cfg, methods)  # all validated before any is queued
+    configs = race_configs(cfg, methods, params)  # all validated before any is queued
     group = f"race-{cfg.name}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
     for one in configs:
         api.submit(one, group_name=group)

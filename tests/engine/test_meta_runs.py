@@ -92,13 +92,13 @@ def test_a_meta_run_records_episodes_map_and_show_json(lab, capsys, tmp_path):
     assert not train_types & set(meta["test_types"])
 
 
-@pytest.mark.parametrize("method", ["nnshot", "maml", "reptile", "finetune-baseline"])
+@pytest.mark.parametrize("method", ["nnshot", "structshot", "maml", "reptile", "finetune-baseline"])
 def test_every_method_runs_and_gradient_methods_record_an_adaptation_curve(method, tmp_path):
     summary, tracker = run_in_memory(meta_config(method), tmp_path)
     kinds = [kind for kind, _, _ in tracker.records]
     assert kinds.count("meta_episode") == 3
     curves = [p for kind, _, p in tracker.records if kind == "adaptation"]
-    if method == "nnshot":
+    if method in ("nnshot", "structshot"):
         assert not curves
     else:
         assert curves[0]["steps"] == [0, 1, 2] and len(curves[0]["f1_mean"]) == 3

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from typing import get_args
+
+import pytest
 import yaml
+from streamlit.testing.v1 import AppTest
 
-from engine.config import STRATEGY_CONFIGS, RunConfig, parse_config
+from engine.config import STRATEGY_CONFIGS, RunConfig, parse_config, registered_methods
 
-from .conftest import open_page
+from .conftest import APP, TIMEOUT, open_page
 
 EXPECTED = parse_config(
     {
@@ -51,7 +56,9 @@ def _walk_to_review(at):
 def test_scripted_choices_give_the_expected_yaml_and_submit(fake_jobs):
     at = _walk_to_review(open_page("pages/train.py"))
     assert at.code[0].value == EXPECTED.to_yaml().rstrip()
-    assert at.metric[0].label == "Estimated training time"
+    # the estimate of this machine (pages/parts/wizard_estimate.py): drawn by show_estimate, or
+    # as a metric of its own with the range and basis in its help
+    assert at.metric[0].label in ("Estimated time on this machine", "Estimated training time")
     assert at.download_button(key="wiz_download_yaml") is not None
     _click(at, "wiz_launch")
     (submitted,) = fake_jobs.submitted
@@ -191,8 +198,14 @@ def _to_continual(at):
 
 def test_continual_shows_only_the_methods_knobs_and_previews_the_stream(fake_jobs):
     at = _to_continual(open_page("pages/train.py"))
+    # every registered method is offered, shown by its name in words (the value stays)
+    assert list(registered_methods("continual")) == [
+        "naive", "replay", "ewc", "lwf", "mapping", "joint", "pseudo_label", "pseudo_lwf"
+    ]  # fmt: skip
     assert at.radio(key="wiz_strategy_method").options == [
-        "naive", "replay", "ewc", "lwf", "mapping", "joint"
+        "naive: fine-tune on each task in turn", "replay a memory", "EWC: elastic weights",
+        "LwF: distil the previous model", "mapping alignment", "joint training (upper bound)",
+        "pseudo-labels from the previous model", "pseudo-labels + LwF",
     ]  # fmt: skip
     assert not _keys(at, "wiz_strategy_ewc_") | _keys(at, "wiz_strategy_memory_")
     at.radio(key="wiz_strategy_method").set_value("ewc").run()
@@ -284,3 +297,164 @@ def test_strategy_race_submits_one_run_per_method_in_one_group(fake_jobs):
         assert other["strategy"]["tasks"] == first["strategy"]["tasks"]
         assert other["train"] == first["train"] and other["data"] == first["data"]
     assert at.query_params["group"] == group  # went to the Forgetting page for the group
+
+
+# ---- methods from their config classes: a method registered later shows its fields ----------
+
+
+def test_a_method_registered_later_shows_its_own_field(fake_jobs):
+    from engine.config import register_method
+    from engine.strategies.methods import unregister_method
+    from tests.engine import dummy_method
+
+    register_method("continual", dummy_method.DummyConfig, "tests.engine.dummy_method:plugins")
+    try:
+        at = _to_continual(open_page("pages/train.py"))
+        assert "dummy" in at.radio(key="wiz_strategy_method").options  # no text yet: its name
+        assert "wiz_strategy_dummy_strength" not in _keys(at, "wiz_strategy_")
+        at.radio(key="wiz_strategy_method").set_value("dummy").run()
+        strength = at.number_input(key="wiz_strategy_dummy_strength")
+        assert (strength.label, strength.value) == ("Dummy strength", 0.5)
+        assert strength.help == "How much nothing"
+        assert not _keys(at, "wiz_strategy_ewc_") | _keys(at, "wiz_strategy_memory_")
+        strength.set_value(2.0).run()
+        _click(at, "wiz_next_strategy")
+        _click(at, "wiz_next_hyperparameters")
+        cfg = parse_config(yaml.safe_load(at.code[0].value))
+        assert isinstance(cfg.strategy.params, dummy_method.DummyConfig)
+        assert cfg.strategy.params.strength == 2.0
+    finally:
+        unregister_method("continual", "dummy")
+
+
+def test_switching_methods_keeps_each_methods_settings(fake_jobs):
+    at = _to_continual(open_page("pages/train.py"))
+    at.radio(key="wiz_strategy_method").set_value("ewc").run()
+    at.number_input(key="wiz_strategy_ewc_lambda").set_value(123.0).run()
+    at.radio(key="wiz_strategy_method").set_value("pseudo_lwf").run()
+    assert _keys(at, "wiz_strategy_pseudo_lwf_") == {
+        "wiz_strategy_pseudo_lwf_threshold", "wiz_strategy_pseudo_lwf_temperature",
+        "wiz_strategy_pseudo_lwf_weight",
+    }  # fmt: skip
+    at.radio(key="wiz_strategy_method").set_value("ewc").run()
+    assert at.number_input(key="wiz_strategy_ewc_lambda").value == 123.0
+    assert at.session_state["wiz"]["strategy"]["params"]["lam"] == 123.0
+
+
+def test_a_race_gives_each_method_its_own_settings(fake_jobs):
+    at = _to_continual(open_page("pages/train.py"))
+    at.multiselect(key="wiz_race_methods").set_value(["replay", "mapping", "pseudo_label"]).run()
+    # replay's and mapping's memory size is one widget, as it was one field before
+    at.number_input(key="wiz_strategy_memory_size").set_value(33).run()
+    at.number_input(key="wiz_strategy_pseudo_label_threshold").set_value(0.75).run()
+    _click(at, "wiz_next_strategy")
+    _click(at, "wiz_next_hyperparameters")
+    _click(at, "wiz_launch")
+    params = {c.strategy.method: c.strategy.params for c in fake_jobs.submitted}
+    assert params["replay"].memory_size == 33 and params["mapping"].memory_size == 33
+    assert params["pseudo_label"].threshold == 0.75
+
+
+# ---- the wizard speaks words, not config keys (issue 14, item 7) ------------------------------
+
+RAW = re.compile(
+    r"\b[a-z]+_[a-z_]+\b|\bn way\b|\bk shot\b|max train sentences|test episodes file|"
+    r"unknown labels|finetune-baseline|\b(train|data|strategy)\.[a-z]\w*",
+    re.IGNORECASE,
+)
+
+
+def _open(lang: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params["lang"] = lang
+    at.run()
+    at.switch_page("pages/train.py")
+    return at.run()
+
+
+def _shown(at) -> list[str]:
+    """Labels, help and choices of the widgets, and the step's notes (not the YAML)."""
+    widgets = [*at.number_input, *at.radio, *at.checkbox, *at.text_input, *at.multiselect]
+    texts = [w.label for w in widgets] + [w.help or "" for w in widgets]
+    texts += [o for w in [*at.radio, *at.multiselect] for o in w.options]
+    texts += [e.value for e in [*at.caption, *at.info]]
+    return texts
+
+
+def _raw(texts: list[str]) -> list[str]:
+    return [x for x in texts if RAW.search(x) or x.strip().lower() in ("examples", "episodes")]
+
+
+def _every_strategy_choice(at) -> list[str]:
+    """Each kind, and each of its modes or methods (and every continual method at once)."""
+    texts = []
+    for kind in sorted(STRATEGY_CONFIGS):
+        at.selectbox(key="wiz_strategy_kind").set_value(kind).run()
+        selector = "wiz_strategy_method" if kind in ("continual", "meta") else "wiz_strategy_mode"
+        model = STRATEGY_CONFIGS[kind]
+        choices = (
+            registered_methods(kind)
+            if "method" in selector
+            else get_args(model.model_fields["mode"].annotation)
+        )
+        for value in choices:
+            at.radio(key=selector).set_value(value).run()
+            assert not at.exception, [e.value for e in at.exception]
+            texts += _shown(at)
+    return texts
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_label_and_choice_is_words_in_both_languages(fake_jobs, lang):
+    at = _open(lang)
+    texts = _shown(at)
+    _click(at, "wiz_next_data")
+    _click(at, "wiz_next_backbone")
+    texts += _every_strategy_choice(at)
+    at.selectbox(key="wiz_strategy_kind").set_value("continual").run()
+    at.multiselect(key="wiz_race_methods").set_value(list(registered_methods("continual"))).run()
+    texts += _shown(at)
+    at.selectbox(key="wiz_strategy_kind").set_value("meta").run()
+    _click(at, "wiz_next_strategy")
+    texts += _shown(at)  # the hyperparameters of a meta run
+    assert not _raw(texts), _raw(texts)
+    shown = "\n".join(texts)
+    if lang == "en":
+        assert "Training sentences (at most)" in shown and "treat them as no entity (O)" in shown
+        assert "Types per episode (N)" in shown and "Examples per type (K)" in shown
+        assert "Test episodes from a file" in shown and "Episodes kept for viewing" in shown
+    else:
+        assert "最多训练句数" in shown and "当作非实体（O）" in shown
+        assert "每个回合的类型数（N）" in shown and "从文件读取测试回合" in shown
+
+
+def test_devices_offered_are_those_of_this_machine(fake_jobs, monkeypatch):
+    at = open_page("pages/train.py")
+    for step in ("data", "backbone", "strategy"):
+        _click(at, f"wiz_next_{step}")
+    device = at.radio(key="wiz_train_device")
+    assert device.options == ["automatic (the best this machine has)", "CPU"]  # CPU-only
+    import streamlit as st
+
+    from engine import api
+
+    gpu = {"cpu_count": 8, "memory_gb": 64.0, "gpus": [{"name": "H200", "memory_gb": 139.0}]}
+    monkeypatch.setattr(api, "machine_info", lambda: gpu)
+    st.cache_data.clear()
+    at.run()
+    assert at.radio(key="wiz_train_device").options[-1] == "NVIDIA GPU (CUDA)"
+
+
+def test_a_meta_run_says_which_training_settings_it_uses(fake_jobs):
+    at = open_page("pages/train.py")
+    _click(at, "wiz_next_data")
+    _click(at, "wiz_next_backbone")
+    at.selectbox(key="wiz_strategy_kind").set_value("meta").run()
+    _click(at, "wiz_next_strategy")
+    keys = _keys(at, "wiz_train_")
+    assert {"wiz_train_lr", "wiz_train_seed", "wiz_train_max_length"} <= keys
+    assert not {"wiz_train_epochs", "wiz_train_batch_size", "wiz_train_patience"} & keys
+    (note,) = [c.value for c in at.caption if "ignores" in c.value]
+    assert "Learning rate" in note and "Epochs" in note.split("ignores")[1]
+    _click(at, "wiz_next_hyperparameters")
+    assert any("meta-learning run uses" in i.value and "Batch size" in i.value for i in at.info)

@@ -3,7 +3,8 @@
 Each distinct test set is encoded once (a class-incremental stream has one, shared by every
 task) and predicted once per stage with length-sorted batches, no gradients and autocast
 (engine.training.predict); every task is then scored from those predictions on its own types.
-So a stage costs one pass over the test data, not T.
+So a stage costs one pass over the test data, not T. A protocol run (strategy.tasks.protocol)
+also scores each stage the published way from the same predictions (`seen_types_score`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from engine.data.tasks import TaskStream
 from engine.data.types import Sentence
 from engine.metrics.forgetting_detail import forgotten_examples, restrict_tags, type_drift
 from engine.metrics.ner import NerReport, entity_report
+from engine.protocols.metrics import StepScore, cl_step_score
 from engine.training.predict import predict_tags
 
 Tags = list[list[str]]
@@ -64,6 +66,12 @@ class StreamEvaluator:
         return [
             entity_report(*self.task_tags(predictions, j)) for j in range(len(self.set_of_task))
         ]
+
+    def seen_types_score(self, predictions: list[Tags], t: int) -> StepScore:
+        """CL-NER's step score after task t: task t's (whole) test set, micro- and macro-F1
+        over every type of tasks 0..t (engine.protocols.metrics.cl_step_score)."""
+        k = self.set_of_task[t]
+        return cl_step_score(self.gold[k], predictions[k], self.stream.types_until(t), t)
 
     def pooled_report(self, predictions: list[Tags]) -> NerReport:
         """Micro scores over every task's test data together (each on its own types)."""

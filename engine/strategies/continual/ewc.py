@@ -14,6 +14,7 @@ import torch
 
 from engine.data.alignment import IGNORE
 from engine.data.batching import sorted_batches
+from engine.strategies.continual.methods import EwcConfig
 from engine.strategies.continual.plugin import ContinualPlugin, TaskState
 from engine.training.predict import autocast_for
 from engine.training.tensors import collate
@@ -89,3 +90,7 @@ class EwcPlugin(ContinualPlugin):
         self.anchor = {
             n: p.detach().clone() for n, p in state.model.named_parameters() if n in self.fisher
         }
+
+
+def plugins(config: EwcConfig, seed: int) -> list[ContinualPlugin]:
+    return [EwcPlugin(config.lam, config.gamma, config.fisher_batches)]

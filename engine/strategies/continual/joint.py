@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from engine.data.tasks import keep_types
 from engine.data.types import Sentence
+from engine.strategies.continual.methods import JointConfig
 from engine.strategies.continual.plugin import ContinualPlugin, TaskState
 
 
@@ -13,3 +14,7 @@ class JointPlugin(ContinualPlugin):
         seen = state.seen_types
         tasks = state.stream.tasks[: state.index + 1]
         return [keep_types(s, seen) for task in tasks for s in task.train_gold]
+
+
+def plugins(config: JointConfig, seed: int) -> list[ContinualPlugin]:
+    return [JointPlugin()]

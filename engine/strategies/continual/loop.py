@@ -8,6 +8,9 @@ for each task t:
     plugins.after_task
     evaluate every task's test data           -> row R[t], per-type F1, type drift
 forgotten examples; ACC / BWT / FWT / forgetting -> tracker.update_summary(continual=...)
+
+A protocol stream (strategy.tasks.protocol) also logs a `protocol_step` record per task (Mi/Ma-F1
+on all seen types, engine.protocols.stream) and the summary's `protocol` section.
 """
 
 from __future__ import annotations
@@ -27,13 +30,10 @@ from engine.metrics.continual import continual_summary
 from engine.metrics.forgetting_detail import restrict_tags
 from engine.metrics.ner import NerReport, entity_report
 from engine.models.head import grow_head
+from engine.protocols.stream import protocol_summary, step_record
 from engine.strategies.continual.evaluation import StreamEvaluator, Tags
-from engine.strategies.continual.ewc import EwcPlugin
-from engine.strategies.continual.joint import JointPlugin
-from engine.strategies.continual.lwf import LwfPlugin
-from engine.strategies.continual.mapping import MappingPlugin
 from engine.strategies.continual.plugin import ContinualPlugin, TaskState
-from engine.strategies.continual.replay import ReplayPlugin
+from engine.strategies.methods import get_method
 from engine.tracking.tracker import Tracker
 from engine.training.loop import fit
 from engine.training.predict import predict_tags
@@ -43,26 +43,9 @@ GATE_FLUSH_EVERY = 4  # polls between flushes (heartbeats) while it waits
 
 
 def make_plugins(strategy: ContinualStrategy, seed: int) -> list[ContinualPlugin]:
-    """The plugins of `strategy.method` (naive: none)."""
-
-    def memory() -> ReplayPlugin:
-        return ReplayPlugin(strategy.memory_size, strategy.memory_selection, seed)
-
-    match strategy.method:
-        case "naive":
-            return []
-        case "replay":
-            return [memory()]
-        case "ewc":
-            return [EwcPlugin(strategy.ewc_lambda, strategy.ewc_gamma, strategy.ewc_fisher_batches)]
-        case "lwf":
-            return [LwfPlugin(strategy.lwf_temperature, strategy.lwf_weight)]
-        case "mapping":
-            align = MappingPlugin(strategy.mapping_weight, strategy.mapping_distance)
-            return [align, memory()] if strategy.mapping_replay else [align]
-        case "joint":
-            return [JointPlugin()]
-    raise ValueError(f"unknown continual method {strategy.method!r}")
+    """The plugins of `strategy.method`, from its registered factory (naive: none)."""
+    factory = get_method("continual", strategy.method).load()
+    return list(factory(strategy.params, seed))
 
 
 def labels_until(stream: TaskStream, t: int) -> list[str]:
@@ -80,6 +63,8 @@ class StreamResult:
     matrix: list[list[float]] = field(default_factory=list)  # one row per finished task
     final_report: NerReport | None = None  # every task's test data pooled, after the last task
     summary: dict[str, Any] | None = None  # ACC/BWT/FWT/forgetting; None when stopped early
+    protocol_steps: list[dict[str, Any]] = field(default_factory=list)  # protocol runs only
+    protocol: dict[str, Any] | None = None  # the summary's protocol section, when finished
     steps: int = 0
     train_seconds: float = 0.0  # inside fit(): training steps and dev evaluations
     eval_seconds: float = 0.0  # the (T + 1) x T test evaluation
@@ -136,8 +121,7 @@ class ContinualLoop:
         waits also refreshes the heartbeat, so a paused run never looks lost."""
         if self.tracker.task_allowed(t):
             return True
-        # the summary key pages read to offer the button (engine.jobs.task_gate.PAUSED_KEY)
-        self.tracker.update_summary(paused_before_task=t)
+        self.tracker.pause_before(t)  # pages offer the "Next task" button while it waits
         self.say(f"paused before {self.stream.tasks[t].name}: waiting for Next task")
         try:
             waited = 0
@@ -149,7 +133,7 @@ class ContinualLoop:
                 if waited % GATE_FLUSH_EVERY == 0:
                     self.tracker.flush()
         finally:
-            self.tracker.update_summary(paused_before_task=None)
+            self.tracker.pause_before(None)
         return True
 
     def _learn(self, t: int, res: StreamResult) -> bool:
@@ -246,6 +230,10 @@ class ContinualLoop:
                 "introduced": {x: introduced[x] for x in drift},
             }
             self.tracker.log_record("drift", stage, payload)
+            if self.strategy.tasks.protocol:
+                step = step_record(evaluator.seen_types_score(predictions, row))
+                self.tracker.log_record("protocol_step", stage, step)
+                res.protocol_steps.append(step)
         self.tracker.flush()
         res.eval_seconds += time.perf_counter() - started
         return [r.f1 for r in reports], predictions
@@ -260,6 +248,9 @@ class ContinualLoop:
         res.eval_seconds += time.perf_counter() - started
         res.summary = continual_summary(res.matrix, res.baseline) | {"tasks": self.stream.summary()}
         self.tracker.update_summary(continual=res.summary)
+        if self.strategy.tasks.protocol:
+            res.protocol = protocol_summary(self.strategy.tasks.protocol, res.protocol_steps)
+            self.tracker.update_summary(protocol=res.protocol)
 
 
 def run_stream(

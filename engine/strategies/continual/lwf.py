@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.data.alignment import IGNORE
+from engine.strategies.continual.methods import LwfConfig
 from engine.strategies.continual.plugin import ContinualPlugin, TaskState, frozen_copy
 
 O_ID = 0  # label lists start with "O" (engine.data.labels.label_list)
@@ -60,3 +61,7 @@ class LwfPlugin(ContinualPlugin):
 
     def after_task(self, state: TaskState) -> None:
         self.teacher = frozen_copy(state.model)
+
+
+def plugins(config: LwfConfig, seed: int) -> list[ContinualPlugin]:
+    return [LwfPlugin(config.temperature, config.weight)]

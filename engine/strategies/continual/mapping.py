@@ -14,7 +14,9 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from engine.strategies.continual.methods import MappingAlignConfig
 from engine.strategies.continual.plugin import ContinualPlugin, TaskState, frozen_copy
+from engine.strategies.continual.replay import ReplayPlugin
 
 
 def alignment_loss(
@@ -68,3 +70,11 @@ class MappingPlugin(ContinualPlugin):
             self._tap = None
         self.features = None
         self.teacher = frozen_copy(state.model)
+
+
+def plugins(config: MappingAlignConfig, seed: int) -> list[ContinualPlugin]:
+    """The alignment, and (config.replay) a memory it also aligns on."""
+    align = MappingPlugin(config.weight, config.distance)
+    if not config.replay:
+        return [align]
+    return [align, ReplayPlugin(config.memory_size, config.selection, seed)]

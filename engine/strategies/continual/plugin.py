@@ -8,7 +8,8 @@ For each task the loop calls, on every plugin in order:
     extra_loss(model, batch, outputs)       added to the task loss at every step (None: nothing)
     after_task(state)                       trained; snapshot a teacher, a Fisher, a memory...
 
-`naive` is the loop with no plugin at all.
+`naive` is the loop with no plugin at all. A method's factory, `plugins(config, seed)`, builds
+its plugins from its config (registered in continual/methods.py).
 """
 
 from __future__ import annotations
@@ -63,6 +64,11 @@ class ContinualPlugin:
 
     def after_task(self, state: TaskState) -> None:
         return None
+
+
+def no_plugins(config: Any, seed: int) -> list[ContinualPlugin]:
+    """The `naive` method's factory: the loop as it is."""
+    return []
 
 
 def frozen_copy(model: Any) -> Any:

@@ -11,6 +11,7 @@ import random
 
 from engine.data.tasks import sentence_types
 from engine.data.types import Sentence
+from engine.strategies.continual.methods import ReplayConfig
 from engine.strategies.continual.plugin import ContinualPlugin, TaskState
 
 
@@ -72,3 +73,7 @@ class ReplayPlugin(ContinualPlugin):
 
     def after_task(self, state: TaskState) -> None:
         self.memory.add(state.task.train)
+
+
+def plugins(config: ReplayConfig, seed: int) -> list[ContinualPlugin]:
+    return [ReplayPlugin(config.memory_size, config.selection, seed)]

@@ -1,6 +1,7 @@
 """The `continual` strategy: build the task stream and the model, run the continual loop, report.
 
 strategy: {kind: continual, method: lwf, tasks: {by: types, order: [[PER], [LOC, ORG]]}}
+strategy: {kind: continual, method: lwf, tasks: {protocol: cl-ner-fg1-pg1}}   # CFNER's steps
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from engine.data.tasks import build_stream
 from engine.models.backbones import load_token_classifier, load_tokenizer, resolve_backbone
 from engine.models.checkpoint import save_checkpoint
 from engine.probe.capture import start_mapping, stream_probe
+from engine.protocols.stream import protocol_stream
 from engine.strategies.base import RunContext, StrategyKind, register_strategy
 from engine.strategies.continual.loop import labels_until, run_stream
 from engine.strategies.finetune.run import seed_everything
@@ -24,7 +26,8 @@ def run_continual(ctx: RunContext) -> dict[str, Any]:
     strategy = cfg.strategy
     assert isinstance(strategy, ContinualStrategy)
     seed_everything(cfg.train.seed)
-    stream = build_stream(strategy.tasks, cfg.data, seed=cfg.train.seed)
+    build = protocol_stream if strategy.tasks.protocol else build_stream
+    stream = build(strategy.tasks, cfg.data, seed=cfg.train.seed)
     for note in stream.notes:
         ctx.say(f"note: {note}")
     for task in stream.tasks:
@@ -76,6 +79,8 @@ def run_continual(ctx: RunContext) -> dict[str, Any]:
         return summary
     assert res.summary is not None and res.final_report is not None
     summary["continual"] = res.summary
+    if res.protocol is not None:
+        summary["protocol"] = res.protocol
     summary["mapping"] = capture.finish()
     summary["test_f1"] = res.final_report.f1
     summary["test_precision"] = res.final_report.precision

@@ -1,7 +1,7 @@
 """The control: no meta-training, fine-tune the backbone on each test episode's support set.
 
 A copy of the backbone and a freshly initialised head (O plus the episode's N types) are trained
-with AdamW for `finetune_steps` on the support sentences, then predict the query. This is what a
+with AdamW for `steps` on the support sentences, then predict the query. This is what a
 practitioner does without meta-learning; the question the meta page answers is whether learning
 to learn beats it.
 """
@@ -17,10 +17,12 @@ from engine.strategies.meta.learner import (
     WEIGHT_DECAY,
     Adapted,
     EpisodeTensors,
+    LearnerSetup,
     clip_and_step,
     curve_steps,
 )
 from engine.strategies.meta.maml import EpisodeModel
+from engine.strategies.meta.methods import FinetuneBaselineConfig
 from engine.training.optim import make_optimizer
 
 
@@ -56,3 +58,9 @@ class FinetuneBaseline:
             query = model.encoder(*episode.query.inputs())
             support = model.encoder(*episode.support.inputs())
         return Adapted(steps, predictions, query.cpu(), support.cpu())
+
+
+def learner(
+    config: FinetuneBaselineConfig, encoder: torch.nn.Module, setup: LearnerSetup
+) -> FinetuneBaseline:
+    return FinetuneBaseline(encoder, lr=config.lr, steps=config.steps, grad_clip=setup.grad_clip)

@@ -74,7 +74,7 @@ def _file_pools(train: list[Sentence], episodes: list[Episode]) -> MetaPools:
 def _train_sampler(
     pools: MetaPools, strategy: MetaStrategy, seed: int, notes: list[str]
 ) -> EpisodeSampler | None:
-    if strategy.method == "finetune-baseline" or strategy.episodes.train == 0:
+    if not strategy.meta_trained or strategy.episodes.train == 0:
         return None
     n_way = min(strategy.n_way, len(pools.train_types))
     if n_way < 1:

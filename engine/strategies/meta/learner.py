@@ -8,7 +8,7 @@ for the gradient-based methods (the adaptation curve) and once for the metric-ba
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import torch
@@ -16,6 +16,17 @@ import torch
 from engine.strategies.meta.encoder import EncodedSet
 
 WEIGHT_DECAY = 0.01  # the meta-optimizer's (AdamW, fused where it can be: engine.training.optim)
+
+
+@dataclass(frozen=True)
+class LearnerSetup:
+    """What a method's factory gets besides its config and the encoder."""
+
+    lr: float  # the meta-optimizer's (strategy.meta_lr, else train.lr)
+    grad_clip: float
+    pad_id: int
+    # IOB2 tags of the meta-training sentences (StructShot estimates its transitions on them)
+    train_tags: Sequence[Sequence[str]] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)

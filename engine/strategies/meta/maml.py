@@ -28,9 +28,11 @@ from engine.strategies.meta.learner import (
     WEIGHT_DECAY,
     Adapted,
     EpisodeTensors,
+    LearnerSetup,
     class_means,
     clip_and_step,
 )
+from engine.strategies.meta.methods import MamlConfig
 from engine.strategies.meta.protonet import MISSING
 from engine.training.optim import make_optimizer
 
@@ -193,3 +195,14 @@ class Maml:
             query = functional_call(self.encoder, weights, episode.query.inputs())
             support = functional_call(self.encoder, weights, episode.support.inputs())
         return Adapted(steps, predictions, query.cpu(), support.cpu())
+
+
+def learner(config: MamlConfig, encoder: torch.nn.Module, setup: LearnerSetup) -> Maml:
+    return Maml(
+        encoder,
+        lr=setup.lr,
+        inner_lr=config.inner_lr,
+        inner_steps=config.inner_steps,
+        head_init=config.head_init,
+        grad_clip=setup.grad_clip,
+    )

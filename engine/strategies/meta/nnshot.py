@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import torch
 
+from engine.strategies.meta.learner import LearnerSetup
+from engine.strategies.meta.methods import NNShotConfig
 from engine.strategies.meta.protonet import MISSING, ProtoNet, squared_distances
 
 
@@ -32,3 +34,7 @@ class NNShot(ProtoNet):
         self, query: torch.Tensor, support: torch.Tensor, targets: torch.Tensor, n_classes: int
     ) -> torch.Tensor:
         return nearest_logits(query, support, targets, n_classes)
+
+
+def learner(config: NNShotConfig, encoder: torch.nn.Module, setup: LearnerSetup) -> NNShot:
+    return NNShot(encoder, setup.lr, setup.grad_clip)

@@ -16,9 +16,11 @@ from engine.strategies.meta.learner import (
     WEIGHT_DECAY,
     Adapted,
     EpisodeTensors,
+    LearnerSetup,
     class_means,
     clip_and_step,
 )
+from engine.strategies.meta.methods import ProtoNetConfig
 from engine.training.optim import make_optimizer
 
 MISSING = -1e4  # the score of a class with no support token (never the argmax)
@@ -72,3 +74,7 @@ class ProtoNet:
         self.encoder.eval()
         logits, query, support = self.episode_logits(episode)
         return Adapted([0], [logits.argmax(-1).cpu()], query.cpu(), support.cpu())
+
+
+def learner(config: ProtoNetConfig, encoder: torch.nn.Module, setup: LearnerSetup) -> ProtoNet:
+    return ProtoNet(encoder, setup.lr, setup.grad_clip)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import torch
 
 from engine.strategies.meta.encoder import concat_sets
-from engine.strategies.meta.learner import EpisodeTensors
+from engine.strategies.meta.learner import EpisodeTensors, LearnerSetup
 from engine.strategies.meta.maml import Maml, sgd_adapt
+from engine.strategies.meta.methods import ReptileConfig
 
 
 class Reptile(Maml):
@@ -31,3 +32,15 @@ class Reptile(Maml):
             {k: params[k].detach() - fast[k] for k in params if k.startswith("encoder.")}
         )
         return losses[0]  # the episode's loss before adapting: what meta-training lowers
+
+
+def learner(config: ReptileConfig, encoder: torch.nn.Module, setup: LearnerSetup) -> Reptile:
+    return Reptile(
+        encoder,
+        pad_id=setup.pad_id,
+        lr=setup.lr,
+        inner_lr=config.inner_lr,
+        inner_steps=config.inner_steps,
+        head_init=config.head_init,
+        grad_clip=setup.grad_clip,
+    )

@@ -1,6 +1,10 @@
 """The `meta` strategy: episodes -> learner -> meta-training -> meta-test -> summary.
 
 strategy: {kind: meta, method: protonet, n_way: 5, k_shot: 1, episodes: {train: 200, test: 100}}
+
+The budget (episodes per update, episodes, lr, max length, time) is resolved for the run's
+device first (meta/config.py `meta_budget`: Few-NERD's regime on a GPU for what is left at its
+defaults) and recorded in the summary's `meta` section.
 """
 
 from __future__ import annotations
@@ -10,48 +14,25 @@ from typing import Any
 
 import torch
 
-from engine.config import MetaStrategy
+from engine.config import EpisodeCounts, MetaStrategy
 from engine.data.alignment import SpecialIds
 from engine.data.episodes import Episode
 from engine.data.fewnerd import write_episodes
 from engine.models.checkpoint import save_checkpoint
 from engine.strategies.base import RunContext, StrategyKind, register_strategy
 from engine.strategies.finetune.run import seed_everything
-from engine.strategies.meta.baseline import FinetuneBaseline
+from engine.strategies.meta.config import meta_budget
 from engine.strategies.meta.data import load_meta_data
 from engine.strategies.meta.encoder import encode_set, load_encoder
-from engine.strategies.meta.learner import EpisodeTensors, Learner
+from engine.strategies.meta.learner import EpisodeTensors, Learner, LearnerSetup
 from engine.strategies.meta.loop import episode_sample, meta_test, meta_train
-from engine.strategies.meta.maml import Maml
-from engine.strategies.meta.nnshot import NNShot
-from engine.strategies.meta.protonet import ProtoNet
-from engine.strategies.meta.reptile import Reptile
+from engine.strategies.methods import get_method
 
 
-def make_learner(
-    strategy: MetaStrategy, encoder: torch.nn.Module, *, lr: float, grad_clip: float, pad_id: int
-) -> Learner:
-    inner = {
-        "lr": lr,
-        "inner_lr": strategy.inner_lr,
-        "inner_steps": strategy.inner_steps,
-        "head_init": strategy.head_init,
-        "grad_clip": grad_clip,
-    }
-    match strategy.method:
-        case "protonet":
-            return ProtoNet(encoder, lr, grad_clip)
-        case "nnshot":
-            return NNShot(encoder, lr, grad_clip)
-        case "maml":
-            return Maml(encoder, **inner)
-        case "reptile":
-            return Reptile(encoder, pad_id=pad_id, **inner)
-        case "finetune-baseline":
-            return FinetuneBaseline(
-                encoder, lr=strategy.finetune_lr, steps=strategy.finetune_steps, grad_clip=grad_clip
-            )
-    raise ValueError(f"unknown meta method {strategy.method!r}")
+def make_learner(strategy: MetaStrategy, encoder: torch.nn.Module, setup: LearnerSetup) -> Learner:
+    """The learner of `strategy.method`, from its registered factory."""
+    factory = get_method("meta", strategy.method).load()
+    return factory(strategy.params, encoder, setup)
 
 
 @register_strategy(StrategyKind.META)
@@ -60,23 +41,30 @@ def run_meta(ctx: RunContext) -> dict[str, Any]:
     strategy = cfg.strategy
     assert isinstance(strategy, MetaStrategy)
     seed_everything(cfg.train.seed)
+    budget = meta_budget(strategy, cfg.train, gpu=ctx.device.type == "cuda")
+    counts = EpisodeCounts(train=budget.train_episodes, test=budget.test_episodes)
+    strategy = strategy.model_copy(update={"episodes": counts})  # what the data loader samples
+    ctx.say(
+        f"budget ({budget.regime}): {budget.train_episodes} meta-training episodes, "
+        f"{budget.episodes_per_batch} per update, lr {budget.lr:g}, max length {budget.max_length}"
+    )
     data = load_meta_data(cfg.data, strategy, cfg.train.seed)
     for note in data.notes:
         ctx.say(f"note: {note}")
     encoder, tokenizer, wrapper = load_encoder(cfg.backbone, ctx.dtype)
     wrapper.to(ctx.device)
     pad = SpecialIds.of(tokenizer).pad
-    learner = make_learner(
-        strategy,
-        encoder,
-        lr=strategy.meta_lr or cfg.train.lr,
+    setup = LearnerSetup(
+        lr=budget.lr,
         grad_clip=cfg.train.grad_clip,
         pad_id=pad,
+        train_tags=[s.tags for s in data.pools.train],
     )
+    learner = make_learner(strategy, encoder, setup)
 
     def prepare(episode: Episode) -> EpisodeTensors:
         def encoded(sentences):
-            return encode_set(sentences, episode.types, tokenizer, cfg.train.max_length)
+            return encode_set(sentences, episode.types, tokenizer, budget.max_length)
 
         support = encoded(episode.support).to(ctx.device)
         return EpisodeTensors(episode.types, support, encoded(episode.query).to(ctx.device))
@@ -96,6 +84,8 @@ def run_meta(ctx: RunContext) -> dict[str, Any]:
             ctx.tracker,
             log_every=cfg.train.log_every,
             say=ctx.say,
+            episodes_per_batch=budget.episodes_per_batch,
+            time_budget_s=budget.time_budget_s,
         )
     summary: dict[str, Any] = {
         "steps": trained.episodes if trained else 0,
@@ -117,6 +107,12 @@ def run_meta(ctx: RunContext) -> dict[str, Any]:
         "k_shot": strategy.k_shot,
         "method": strategy.method,
         "train_episodes": summary["steps"],
+        "updates": trained.updates if trained else 0,
+        "episodes_per_batch": budget.episodes_per_batch,
+        "lr": budget.lr,
+        "max_length": budget.max_length,
+        "budget": budget.regime,
+        "out_of_time": bool(trained and trained.out_of_time),
         "train_types": list(data.pools.train_types),
         "test_types": list(data.pools.test_types),
         "cross_domain": data.cross_domain,
