@@ -10,9 +10,9 @@ import json
 from typing import Any
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
+from engine.figures import curves
 from pages.parts import calls, fmt, settings
 from pages.parts.i18n import t
 from storage import queries
@@ -66,19 +66,18 @@ def overlay(run_ids: list[int], names: dict[int, str]) -> None:
     )
     columns = st.columns(len(CURVES))
     for column, key in zip(columns, CURVES, strict=True):
-        figure = go.Figure()
+        lines = {}
         for run_id in run_ids:
             series = calls.read(queries.metric_series, run_id, key, max_points=1000)
-            if not series:
-                continue
-            steps, values, walls = zip(*series, strict=True)
-            x = list(steps) if x_axis == "step" else [w - walls[0] for w in walls]
-            figure.add_scatter(x=x, y=values, mode="lines", name=names[run_id])
-        figure.update_layout(
+            if series:
+                steps, values, walls = zip(*series, strict=True)
+                x = list(steps) if x_axis == "step" else [w - walls[0] for w in walls]
+                lines[names[run_id]] = (x, list(values))
+        figure = curves.overlay(
+            lines,
             title=fmt.curve_title(key),
-            height=340,
-            margin={"l": 10, "r": 10, "t": 40, "b": 10},
-            xaxis_title=t("common.step") if x_axis == "step" else t("common.seconds_since_first"),
+            x_title=t("common.step") if x_axis == "step" else t("common.seconds_since_first"),
+            score=key == "dev_f1",
         )
         column.plotly_chart(figure, key=f"compare_curve_{key}")
 

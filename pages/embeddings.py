@@ -16,21 +16,24 @@ from typing import Any
 
 import streamlit as st
 
-from pages.parts import calls, fmt, highlight
-from pages.parts.embedding_figures import (
+from engine.figures.embeddings import (
     COLOUR_BY,
     MappingView,
     add_token_arrows,
     add_type_arrows,
+    matching_tokens,
+)
+from pages.parts import calls, fmt, highlight
+from pages.parts.embedding_figures import (
     animated_figure,
     cka_figure,
     load_view,
-    matching_tokens,
     scatter_figure,
     shift_figure,
     silhouette_figure,
 )
 from pages.parts.i18n import t
+from pages.parts.stages import stage_label
 from storage import continual as continual_store
 from storage import queries
 
@@ -42,7 +45,7 @@ COLOUR_KEYS = dict(
 
 
 def mapped_runs() -> list[queries.RunRow]:
-    return [r for r in calls.read(queries.list_runs, limit=500) if r.summary.get("mapping")]
+    return [r for r in calls.read(queries.list_runs, limit=500) if r.summary.mapping]
 
 
 def pick_run(runs: list[queries.RunRow]) -> int:
@@ -80,7 +83,13 @@ def scatter_controls(view: MappingView) -> dict[str, Any]:
     )
     stage = view.stages[-1]
     if not animate and len(view.stages) > 1:
-        stage = st.select_slider(t("embeddings.stage"), view.stages, value=stage, key="emb_stage")
+        stage = st.select_slider(
+            t("embeddings.stage"),
+            view.stages,
+            value=stage,
+            key="emb_stage",
+            format_func=stage_label,
+        )
     return {"colour_by": colour_by, "show_o": show_o, "animate": animate, "stage": stage}
 
 
@@ -107,6 +116,7 @@ def arrow_controls(view: MappingView) -> dict[str, Any] | None:
         view.stages,
         value=(view.stages[0], view.stages[-1]),
         key="emb_arrow_stages",
+        format_func=stage_label,
     )
     types = view.types if which == ALL_TYPES else ([] if which == NO_ARROWS else [which])
     return {"types": types, "token": token, "start": start, "end": end}

@@ -15,10 +15,14 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
+from engine.figures import forgetting as figures_forgetting
+from engine.figures import matrix as figures_matrix
+from engine.figures import methods
 from pages.parts import bundle_ui, calls, fmt, highlight
 from pages.parts.i18n import t
 from storage import continual as continual_store
 from storage import queries
+from storage.summary import RunSummary
 
 METRICS = ("acc", "bwt", "fwt", "forgetting")
 RACE_COLUMNS = 4
@@ -40,12 +44,12 @@ def metric_text(key: str) -> tuple[str, str]:
     return texts[key]
 
 
-def task_labels(summary: dict[str, Any], count: int) -> list[str]:
+def task_labels(summary: RunSummary, count: int) -> list[str]:
     """'task 1: LOC' per task (1-based), from the summary's task list when there is one."""
-    tasks = (summary.get("continual") or {}).get("tasks") or []
+    tasks = summary.continual.tasks if summary.continual else []
     labels = []
     for j in range(count):
-        types = tasks[j].get("types") if j < len(tasks) and isinstance(tasks[j], dict) else None
+        types = tasks[j].types if j < len(tasks) else None
         labels.append(
             t("forgetting.task_types", n=j + 1, types=", ".join(types))
             if types
@@ -80,31 +84,19 @@ def span_runs(tokens: list[str], spans: list[list[Any]]) -> list[tuple[str, str 
     return runs
 
 
-def heatmap(
-    rows: list[list[float | None]], x: list[str], y: list[str], height: int = 0, small: bool = False
+def matrix_figure(
+    matrix: continual_store.ScoreMatrix, x: list[str], y: list[str], small: bool = False
 ) -> go.Figure:
-    text = [["" if v is None else f"{v:.2f}" for v in row] for row in rows]
-    figure = go.Figure(
-        go.Heatmap(
-            z=rows,
-            x=x,
-            y=y,
-            zmin=0.0,
-            zmax=1.0,
-            colorscale="Viridis",
-            text=text,
-            texttemplate="%{text}",
-            hovertemplate="%{y}, %{x}: %{z:.3f}<extra></extra>",
-            showscale=not small,
-        )
+    """The shared R matrix heatmap (engine.figures.matrix): categorical axes, one number per
+    cell, empty cells for tasks not scored yet."""
+    return figures_matrix.r_matrix(
+        matrix.baseline,
+        matrix.values,
+        x,
+        y,
+        x_title=None if small else t("forgetting.scored_on"),
+        small=small,
     )
-    figure.update_layout(
-        yaxis_autorange="reversed",
-        xaxis_title=t("forgetting.scored_on"),
-        height=height or 120 + 45 * len(y),
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-    )
-    return figure
 
 
 # ---- choosing what to show ------------------------------------------------------------------
@@ -167,11 +159,11 @@ def race(group: str | None) -> list[queries.RunRow]:
 
 
 def metrics_section(row: queries.RunRow) -> None:
-    stats = row.summary.get("continual") or {}
+    stats = row.summary.continual
     cols = st.columns(len(METRICS))
     for col, key in zip(cols, METRICS, strict=True):
         label, help_text = metric_text(key)
-        col.metric(label, fmt.format_score(stats.get(key)), help=help_text)
+        col.metric(label, fmt.format_score(stats.get(key) if stats else None), help=help_text)
     if not stats:
         st.caption(t("forgetting.metrics_later"))
 
@@ -186,7 +178,7 @@ def matrix_section(row: queries.RunRow) -> continual_store.ScoreMatrix | None:
     y = stage_labels(matrix.tasks)
     st.caption(t("forgetting.matrix_caption"))
     left, right = st.columns(2)
-    left.plotly_chart(heatmap(matrix_rows(matrix), x, y), key="forget_matrix")
+    left.plotly_chart(matrix_figure(matrix, x, y), key="forget_matrix")
     right.plotly_chart(curves_figure(matrix, x, y), key="forget_curves")
     kinds = [
         k for k in calls.read(continual_store.matrix_kinds, row.id) if k.startswith("type_f1:")
@@ -202,41 +194,31 @@ def matrix_section(row: queries.RunRow) -> continual_store.ScoreMatrix | None:
         typed = calls.read(continual_store.score_matrix, row.id, kind)
         if typed is not None:
             st.plotly_chart(
-                heatmap(matrix_rows(typed), x, stage_labels(typed.tasks)),
-                key="forget_type_matrix",
+                matrix_figure(typed, x, stage_labels(typed.tasks)), key="forget_type_matrix"
             )
     return matrix
 
 
 def curves_figure(matrix: continual_store.ScoreMatrix, x: list[str], y: list[str]) -> go.Figure:
     """The forgetting curves: one line per task, its F1 before and after each task."""
-    figure = go.Figure()
-    rows = matrix_rows(matrix)
-    for j, name in enumerate(x):
-        figure.add_scatter(x=y, y=[r[j] for r in rows], mode="lines+markers", name=name)
-    figure.update_layout(
-        height=120 + 45 * len(y),
-        yaxis_range=[0, 1],
-        yaxis_title="F1",
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-    )
-    return figure
+    return figures_forgetting.forgetting_curves(matrix_rows(matrix), x, y)
 
 
 def race_section(members: list[queries.RunRow]) -> None:
     st.subheader(
         t("forgetting.race_title", name=highlight.escape_text(members[0].group_name or ""))
     )
-    figure = go.Figure()
-    for r in members:
-        stats = r.summary.get("continual") or {}
-        figure.add_bar(
-            x=[metric_text(key)[0] for key in METRICS],
-            y=[stats.get(key) for key in METRICS],
-            name=f"#{r.id} {r.method}",
-        )
-    figure.update_layout(barmode="group", height=340, margin={"l": 10, "r": 10, "t": 10, "b": 10})
-    st.plotly_chart(figure, key="forget_race_bars")
+    finished = [r for r in members if r.summary.continual]
+    if len(finished) < len(members):  # the bars fill in run by run; say so instead of empty axes
+        st.info(t("forgetting.race_later", done=len(finished), total=len(members)))
+    if finished:
+        values = {
+            f"#{r.id} {r.method}": [r.summary.continual.get(key) for key in METRICS]
+            for r in finished
+            if r.summary.continual
+        }
+        figure = methods.race_summary([metric_text(key)[0] for key in METRICS], values)
+        st.plotly_chart(figure, key="forget_race_bars")
     for start in range(0, len(members), RACE_COLUMNS):
         cols = st.columns(RACE_COLUMNS)
         for col, r in zip(cols, members[start : start + RACE_COLUMNS], strict=False):
@@ -248,11 +230,11 @@ def race_section(members: list[queries.RunRow]) -> None:
             if matrix is None:
                 col.caption(t("forgetting.no_matrix"))
                 continue
+            # short labels: "1".."T" are category names here, not numbers (engine.figures.matrix)
             x = [f"t{j + 1}" for j in range(matrix.tasks)]
             y = ["b", *(f"{i + 1}" for i in range(matrix.tasks))]
             col.plotly_chart(
-                heatmap(matrix_rows(matrix), x, y, height=80 + 35 * len(y), small=True),
-                key=f"forget_race_matrix_{r.id}",
+                matrix_figure(matrix, x, y, small=True), key=f"forget_race_matrix_{r.id}"
             )
 
 
@@ -336,18 +318,17 @@ def drift_section(row: queries.RunRow) -> None:
         to_o.append(counts.get("O", 0))
         for other, n in (counts.get("other") or {}).items():
             others.setdefault(other, {})[x[-1]] = n
-    figure = go.Figure()
-    figure.add_bar(x=x, y=same, name=t("forgetting.kept", kind=kind))
-    figure.add_bar(x=x, y=to_o, name=t("forgetting.background"))
-    for other, values in sorted(others.items()):
-        figure.add_bar(
-            x=x, y=[values.get(s, 0) for s in x], name=t("forgetting.as_other", other=other)
-        )
-    figure.update_layout(
-        barmode="stack",
-        height=340,
-        yaxis_title=t("forgetting.test_words"),
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    figure = figures_forgetting.drift_bars(
+        x,
+        same,
+        to_o,
+        {
+            t("forgetting.as_other", other=other): [values.get(s, 0) for s in x]
+            for other, values in sorted(others.items())
+        },
+        kept_name=t("forgetting.kept", kind=kind),
+        background_name=t("forgetting.background"),
+        y_title=t("forgetting.test_words"),
     )
     st.plotly_chart(figure, key="forget_drift_chart")
 

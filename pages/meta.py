@@ -15,6 +15,7 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
+from engine.figures import curves, embedding_stats, methods
 from pages.parts import calls, fmt, highlight, settings
 from pages.parts.i18n import t
 from storage import continual as records_store
@@ -22,8 +23,7 @@ from storage import queries
 
 BY_GROUP, BY_DATA = "group", "dataset"
 SPLITS = ("test", "train")
-COLUMNS = ("run", "method", "f1_mean", "ci95", "f1_micro", "episodes", "minutes")
-MARGIN = {"l": 10, "r": 10, "t": 30, "b": 10}
+COLUMNS = ("run", "method", "f1_mean", "ci95", "f1_micro", "episodes", "duration")
 MAX_RUNS = 1000  # how many meta runs (newest first) the page offers and compares
 
 
@@ -71,9 +71,9 @@ def comparable(chosen: queries.RunRow, runs: list[queries.RunRow], by: str) -> l
     return sorted(same or [chosen], key=lambda r: r.id)
 
 
-def minutes(row: queries.RunRow) -> float | None:
-    seconds = fmt.duration_s(row.started_at, row.finished_at)
-    return None if seconds is None else seconds / 60
+def duration(row: queries.RunRow) -> str:
+    """How long the run took, as every page writes durations ("1 min 19 s")."""
+    return fmt.format_duration(fmt.duration_s(row.started_at, row.finished_at))
 
 
 # ---- sections -------------------------------------------------------------------------------
@@ -96,7 +96,7 @@ def choose(runs: list[queries.RunRow]) -> queries.RunRow:
 
 
 def headline(row: queries.RunRow) -> None:
-    meta = row.summary.get("meta") or {}
+    meta = row.summary.meta
     st.markdown(
         t(
             "meta.chosen",
@@ -107,14 +107,18 @@ def headline(row: queries.RunRow) -> None:
     )
     cols = st.columns(4)
     cols[0].metric(
-        t("meta.f1_mean"), fmt.format_score(meta.get("f1_mean")), help=t("meta.f1_mean_help")
+        t("meta.f1_mean"),
+        fmt.format_score(meta.f1_mean if meta else None),
+        help=t("meta.f1_mean_help"),
     )
-    cols[1].metric(t("meta.ci"), fmt.format_score(meta.get("f1_ci95")), help=t("meta.ci_help"))
-    shape = t("meta.shape", n=meta.get("n_way", "?"), k=meta.get("k_shot", "?"))
+    ci = meta.f1_ci95 if meta else None
+    cols[1].metric(t("meta.ci"), fmt.format_score(ci), help=t("meta.ci_help"))
+    n_way, k_shot = (meta.n_way, meta.k_shot) if meta else (None, None)
+    shape = t("meta.shape", n=n_way or "?", k=k_shot or "?")
     cols[2].metric(t("meta.episodes"), shape)
     cols[3].metric(
         t("meta.pooled_f1"),
-        fmt.format_score(meta.get("f1_micro")),
+        fmt.format_score(meta.f1_micro if meta else None),
         help=t("meta.pooled_f1_help"),
     )
     if not meta:
@@ -123,10 +127,10 @@ def headline(row: queries.RunRow) -> None:
     st.caption(
         t(
             "meta.episodes_caption",
-            episodes=meta.get("episodes"),
-            test_types=highlight.escape_text(", ".join(meta.get("test_types") or [])),
-            train_episodes=meta.get("train_episodes", 0),
-            train_types=highlight.escape_text(", ".join(meta.get("train_types") or []) or "-"),
+            episodes=meta.episodes,
+            test_types=highlight.escape_text(", ".join(meta.test_types)),
+            train_episodes=meta.train_episodes or 0,
+            train_types=highlight.escape_text(", ".join(meta.train_types) or "-"),
         )
     )
 
@@ -134,42 +138,43 @@ def headline(row: queries.RunRow) -> None:
 def results_section(chosen: queries.RunRow, runs: list[queries.RunRow]) -> None:
     st.subheader(t("meta.methods"))
     options = [BY_GROUP, BY_DATA] if chosen.group_name else [BY_DATA]
-    by = st.radio(
-        t("meta.compare"),
-        options,
-        key="meta_compare_by",
-        horizontal=True,
-        help=t("meta.compare_help"),
-        format_func=fmt.label_lookup(options, lambda o: t(f"meta.by_{o}")),
-    )
+    if len(options) == 1:  # a radio with one choice is no choice: say what is compared
+        by = options[0]
+        st.caption(t("meta.only_dataset"))
+    else:
+        by = st.radio(
+            t("meta.compare"),
+            options,
+            key="meta_compare_by",
+            horizontal=True,
+            help=t("meta.compare_help"),
+            format_func=fmt.label_lookup(options, lambda o: t(f"meta.by_{o}")),
+        )
     members = comparable(chosen, runs, by)
-    scored = [r for r in members if (r.summary.get("meta") or {}).get("f1_mean") is not None]
+    scored = [r for r in members if r.summary.meta and r.summary.meta.f1_mean is not None]
     if not scored:
         st.caption(t("meta.nothing_to_compare"))
         return
-    figure = go.Figure(
-        go.Bar(
-            x=[f"#{r.id} {r.method}" for r in scored],
-            y=[r.summary["meta"]["f1_mean"] for r in scored],
-            error_y={
-                "type": "data",
-                "array": [r.summary["meta"].get("f1_ci95") or 0.0 for r in scored],
-            },
-            marker_color=["#1f77b4" if r.id == chosen.id else "#9ecae1" for r in scored],
-        )
+    metas = [r.summary.meta for r in scored if r.summary.meta]
+    ids = [r.id for r in scored]
+    figure = methods.ci_bars(
+        [f"#{r.id} {r.method}" for r in scored],
+        [m.f1_mean for m in metas],
+        [m.f1_ci95 for m in metas],
+        chosen=ids.index(chosen.id) if chosen.id in ids else None,
+        y_title=t("meta.axis_f1_ci"),
     )
-    figure.update_layout(yaxis_title=t("meta.axis_f1_ci"), height=340, margin=MARGIN)
     st.plotly_chart(figure, key="meta_methods")
     st.dataframe(
         [
             {
                 "run": r.id,
                 "method": r.method,
-                "f1_mean": r.summary["meta"]["f1_mean"],
-                "ci95": r.summary["meta"].get("f1_ci95"),
-                "f1_micro": r.summary["meta"].get("f1_micro"),
-                "episodes": r.summary["meta"].get("episodes"),
-                "minutes": minutes(r),
+                "f1_mean": r.summary.meta.f1_mean,
+                "ci95": r.summary.meta.f1_ci95,
+                "f1_micro": r.summary.meta.f1_micro,
+                "episodes": r.summary.meta.episodes,
+                "duration": duration(r),
             }
             for r in scored
         ],
@@ -192,21 +197,13 @@ def adaptation_section(members: list[queries.RunRow]) -> None:
     if not curves:
         st.caption(t("meta.no_adaptation"))
         return
-    figure = go.Figure()
-    for r, curve in curves:
-        errors = [e or 0.0 for e in curve.get("f1_ci95") or []]
-        figure.add_scatter(
-            x=curve["steps"],
-            y=curve["f1_mean"],
-            error_y={"type": "data", "array": errors} if errors else None,
-            mode="lines+markers",
-            name=f"#{r.id} {r.method}",
-        )
-    figure.update_layout(
-        xaxis_title=t("meta.axis_steps"),
-        yaxis_title=t("meta.axis_query_f1"),
-        height=340,
-        margin=MARGIN,
+    figure = methods.adaptation_curves(
+        {
+            f"#{r.id} {r.method}": (curve["steps"], curve["f1_mean"], curve.get("f1_ci95") or [])
+            for r, curve in curves
+        },
+        x_title=t("meta.axis_steps"),
+        y_title=t("meta.axis_query_f1"),
     )
     st.plotly_chart(figure, key="meta_adaptation")
 
@@ -231,13 +228,15 @@ def episode_section(row: queries.RunRow) -> None:
         st.caption(t("meta.no_episodes"))
         return
     left, right = st.columns(2)
-    split = left.radio(
-        t("meta.split"),
-        splits,
-        key="meta_episode_split",
-        horizontal=True,
-        format_func=fmt.label_lookup(splits, lambda s: t(f"meta.split_{s}")),
-    )
+    split = splits[0]
+    if len(splits) > 1:  # no radio for a single split
+        split = left.radio(
+            t("meta.split"),
+            splits,
+            key="meta_episode_split",
+            horizontal=True,
+            format_func=fmt.label_lookup(splits, lambda s: t(f"meta.split_{s}")),
+        )
     episodes = by_split[split]
     index = right.selectbox(
         t("meta.episode"),
@@ -283,42 +282,14 @@ def prototype_figure(payload: dict[str, Any]) -> go.Figure:
     names = list(payload.get("types", []))
     found = highlight.entity_colours(names[1:]).items()
     colours = {"O": "#bbbbbb"} | {kind: c for kind, c in found if kind != "O"}
-    query, protos = payload.get("query", {}), payload.get("prototypes", {})
-    figure = go.Figure()
-    for c, name in enumerate(names):
-        mine = [i for i, g in enumerate(query.get("gold", [])) if g == c]
-        if mine:
-            figure.add_scatter(
-                x=[query["x"][i] for i in mine],
-                y=[query["y"][i] for i in mine],
-                mode="markers",
-                name=name,
-                marker={"color": colours.get(name), "size": 7, "line": {"width": 0.5}},
-                text=[f"{query['word'][i]} → {names[query['predicted'][i]]}" for i in mine],
-                hovertemplate="%{text}<extra>" + name + "</extra>",
-            )
-    for x, y, c in zip(
-        protos.get("x", []), protos.get("y", []), protos.get("label", []), strict=False
-    ):
-        figure.add_scatter(
-            x=[x],
-            y=[y],
-            mode="markers+text",
-            text=[names[c]],
-            textposition="top center",
-            name=t("meta.prototype_trace", name=names[c]),
-            marker={"symbol": "star", "size": 18, "color": colours.get(names[c]),
-                    "line": {"width": 1.5, "color": "#222"}},
-            showlegend=False,
-        )  # fmt: skip
     explained = payload.get("explained") or [0.0, 0.0]
-    figure.update_layout(
-        xaxis_title=t("meta.pc1", share=f"{explained[0]:.0%}"),
-        yaxis_title=t("meta.pc2", share=f"{explained[1]:.0%}") if len(explained) > 1 else "PC2",
-        height=480,
-        margin=MARGIN,
+    return embedding_stats.prototype_map(
+        payload,
+        colours,
+        prototype_name=t("meta.prototype_trace", name="{name}"),
+        pc1=t("meta.pc1", share=f"{explained[0]:.0%}"),
+        pc2=t("meta.pc2", share=f"{explained[1]:.0%}") if len(explained) > 1 else "PC2",
     )
-    return figure
 
 
 def loss_section(row: queries.RunRow) -> None:
@@ -326,12 +297,14 @@ def loss_section(row: queries.RunRow) -> None:
     if not series:
         return
     st.subheader(t("meta.loss_title"))
-    figure = go.Figure(go.Scatter(x=[s for s, _, _ in series], y=[v for _, v, _ in series]))
-    figure.update_layout(
-        xaxis_title=t("meta.axis_episode"),
-        yaxis_title=t("meta.axis_query_loss"),
+    figure = curves.metric_curve(
+        [s for s, _, _ in series],
+        [v for _, v, _ in series],
+        title=None,  # the subheader above is its title
+        x_title=t("meta.axis_episode"),
+        name=t("meta.loss_title"),
+        y_title=t("meta.axis_query_loss"),
         height=280,
-        margin=MARGIN,
     )
     st.plotly_chart(figure, key="meta_loss")
 

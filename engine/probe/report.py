@@ -39,6 +39,7 @@ class Captured(Protocol):
     reps: list[np.ndarray]
     preds: list[list[str] | None]
 
+
 SCALE = 100.0
 
 

@@ -1,5 +1,8 @@
 """Report charts as PNG images (kaleido), zipped; the HTML report needs none of this.
 
+The figures are the report's, drawn by engine.figures as the dashboard draws them, so a PNG
+shows the same matrix and curves as the Forgetting and run pages.
+
 kaleido 1.x draws with a headless Chrome/Chromium found by choreographer: `BROWSER_PATH` if
 set, else the browser on PATH (Debian's /usr/bin/chromium, which .ci/run installs). plotly.js
 comes from the plotly package, so no network is used. Without kaleido or a browser the export

@@ -2,7 +2,8 @@
 
 plotly.js is embedded inline once, so the file opens from a USB stick on a laptop with no
 network and no server. The charts come from `RunData` (engine.runs.run_data), the same whether the
-runs are read from this lab's database or from an imported bundle.
+runs are read from this lab's database or from an imported bundle, and are drawn by
+engine.figures, as the dashboard draws them (English labels here).
 
     html = render_report([collect_run(3), collect_run(4)])
     charts = report_figures(runs)      # [(slug, title, figure)] for PNG export
@@ -16,33 +17,54 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from engine.figures import bars, curves, matrix, methods
 from engine.runs.run_data import RunData
 
 Chart = tuple[str, str, go.Figure]  # slug (a file name), title, figure
 SUMMARY_KEYS = ("acc", "bwt", "fwt", "forgetting")
+LOSS_SMOOTHING = 0.6  # the run page's default
 
 
-def _layout(fig: go.Figure, title: str, height: int = 340) -> go.Figure:
+def _layout(fig: go.Figure, title: str, height: int | None = None) -> go.Figure:
+    """The report's frame around a shared figure (engine.figures): title, room for axes."""
     fig.update_layout(
         title=title,
-        height=height,
+        height=height or fig.layout.height or 340,
         margin={"l": 50, "r": 20, "t": 50, "b": 40},
         template="plotly_white",
     )
     return fig
 
 
+def task_label(j: int) -> str:
+    return f"task {j + 1}"  # 1-based, as the Forgetting page counts
+
+
+def stage_labels(tasks: int) -> list[str]:
+    return ["before training", *(f"after task {i + 1}" for i in range(tasks))]
+
+
 def curve_chart(run: RunData, key: str, title: str) -> go.Figure | None:
     points = [(step, value, task) for step, k, value, task, _ in run.metrics if k == key]
     if not points:
         return None
-    fig = go.Figure()
-    for task in sorted({t for _, _, t in points}, key=lambda t: -1 if t is None else t):
-        mine = [(s, v) for s, v, t in points if t == task]
-        name = key if task is None else f"task {task}"
-        mode = "lines" if len(mine) > 30 else "lines+markers"  # a lone point must show
-        fig.add_scatter(x=[s for s, _ in mine], y=[v for _, v in mine], mode=mode, name=name)
-    fig.update_xaxes(title="step")
+    tasks = sorted({t for _, _, t in points}, key=lambda t: -1 if t is None else t)
+    score = key == "dev_f1"
+    if tasks == [None]:  # one series: the loss raw and smoothed, as on the run's page
+        steps, values = [s for s, _, _ in points], [v for _, v, _ in points]
+        smoothing = 0.0 if score else LOSS_SMOOTHING
+        fig = curves.metric_curve(
+            steps, values, title=title, x_title="step", name=key, smoothing=smoothing, score=score
+        )
+    else:
+        series = {
+            key if task is None else task_label(task): (
+                [s for s, _, t in points if t == task],
+                [v for _, v, t in points if t == task],
+            )
+            for task in tasks
+        }
+        fig = curves.overlay(series, title=title, x_title="step", score=score)
     return _layout(fig, title)
 
 
@@ -52,12 +74,8 @@ def per_type_chart(run: RunData) -> go.Figure | None:
     final = (finals or tests or [None])[-1]  # the run's own final scores, else its last ones
     if final is None:
         return None
-    types = sorted(final.per_type)
-    fig = go.Figure()
-    for metric in ("precision", "recall", "f1"):
-        fig.add_bar(x=types, y=[final.per_type[t][metric] for t in types], name=metric)
-    fig.update_layout(barmode="group", yaxis_range=[0, 1])
-    return _layout(fig, f"Per entity type, test set ({final.stage})")
+    title = f"Per entity type, test set ({final.stage})"
+    return _layout(bars.per_type_bars(final.per_type, title=title), title)
 
 
 def matrix_chart(run: RunData) -> go.Figure | None:
@@ -65,17 +83,16 @@ def matrix_chart(run: RunData) -> go.Figure | None:
     if found is None:
         return None
     baseline, rows = found
-    z = [baseline, *rows]
-    x = [f"task {j}" for j in range(len(baseline))]
-    y = ["before training"] + [f"after task {i}" for i in range(len(rows))]
-    text = [["" if v is None else f"{v:.2f}" for v in row] for row in z]
-    fig = go.Figure(
-        go.Heatmap(
-            z=z, x=x, y=y, text=text, texttemplate="%{text}", colorscale="Blues", zmin=0, zmax=1
-        )
+    title = "Accuracy matrix R[i][j]: F1 on task j after task i"
+    fig = matrix.r_matrix(
+        baseline,
+        rows,
+        [task_label(j) for j in range(len(baseline))],
+        stage_labels(len(rows)),
+        title=title,
+        x_title="scored on",
     )
-    fig.update_yaxes(autorange="reversed")
-    return _layout(fig, "Accuracy matrix R[i][j]: F1 on task j after task i", 120 + 45 * len(y))
+    return _layout(fig, title)
 
 
 def run_charts(run: RunData) -> list[Chart]:
@@ -94,28 +111,28 @@ def _named(found: list[tuple[str, go.Figure | None]]) -> list[Chart]:
 
 def race_charts(runs: list[RunData]) -> list[Chart]:
     """Side-by-side summary and first-task forgetting curves of the continual runs."""
-    racers = [r for r in runs if isinstance(r.summary.get("continual"), dict)]
+    racers = [r for r in runs if r.summary.continual]
     if len(racers) < 2:
         return []
     names = [f"#{r.id} {r.method}" for r in racers]
-    bars = go.Figure()
-    for key in SUMMARY_KEYS:
-        bars.add_bar(x=names, y=[r.summary["continual"].get(key) for r in racers], name=key.upper())
-    bars.update_layout(barmode="group")
-    curves = go.Figure()
+    values = {
+        name: [
+            r.summary.continual.get(key) if r.summary.continual else None for key in SUMMARY_KEYS
+        ]
+        for name, r in zip(names, racers, strict=True)
+    }
+    summary = methods.race_summary([k.upper() for k in SUMMARY_KEYS], values)
+    first: dict[str, tuple[list[str], list[float | None]]] = {}
     for name, run in zip(names, racers, strict=True):
         found = run.matrix("f1")
-        if found is None:
-            continue
-        baseline, rows = found
-        y = [baseline[0]] + [row[0] for row in rows]
-        curves.add_scatter(x=list(range(-1, len(rows))), y=y, mode="lines+markers", name=name)
-    curves.update_xaxes(title="after task (-1: before training)", dtick=1)
-    curves.update_yaxes(range=[0, 1])
+        if found is not None:
+            baseline, rows = found
+            first[name] = (stage_labels(len(rows)), [baseline[0]] + [row[0] for row in rows])
+    first_task = curves.overlay(first, x_title="stage", y_title="F1 on task 1", score=True)
     return _named(
         [
-            ("race-summary", _layout(bars, "Strategy race: ACC, BWT, FWT, forgetting")),
-            ("race-first-task", _layout(curves, "F1 on the first task after each task")),
+            ("race-summary", _layout(summary, "Strategy race: ACC, BWT, FWT, forgetting")),
+            ("race-first-task", _layout(first_task, "F1 on the first task after each task")),
         ]
     )
 
@@ -138,13 +155,11 @@ def summary_table(runs: list[RunData]) -> str:
     head += [k.upper() for k in SUMMARY_KEYS]
     rows = []
     for r in runs:
-        continual = (
-            r.summary.get("continual") if isinstance(r.summary.get("continual"), dict) else {}
-        )
+        continual = r.summary.continual
         cells = [
             r.id, r.name, f"{r.kind}/{r.method}", r.status, r.config.get("backbone"),
-            (r.config.get("data") or {}).get("train"), r.summary.get("dev_f1"),
-            r.summary.get("test_f1"), *[continual.get(k) for k in SUMMARY_KEYS],
+            (r.config.get("data") or {}).get("train"), r.summary.dev_f1, r.summary.test_f1,
+            *[continual.get(k) if continual else None for k in SUMMARY_KEYS],
         ]  # fmt: skip
         rows.append("<tr>" + "".join(f"<td>{_fmt(c)}</td>" for c in cells) + "</tr>")
     header = "".join(f"<th>{html.escape(h)}</th>" for h in head)

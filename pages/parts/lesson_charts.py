@@ -2,8 +2,9 @@
 storage.
 
 Not a page (app.py does not register it). `draw(chart, group)` draws one chart for the runs of
-one press of Run; the figures are pure functions of stored values, so tests call them alone.
-The token maps reuse the Embeddings page's figures (pages.parts.embedding_figures).
+one press of Run; the figures are engine.figures' (the same as the pages' and the report's),
+given this session's texts, so tests call them alone. The token maps reuse the Embeddings
+page's figures (pages.parts.embedding_figures).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from engine import api
+from engine.figures import bars, curves, forgetting, methods
+from engine.figures import matrix as figures_matrix
 from pages.parts import calls, fmt
 from pages.parts.embedding_figures import load_view, scatter_figure
 from pages.parts.i18n import t
@@ -21,7 +24,6 @@ from pages.parts.lesson_runs import LessonGroup
 from storage import continual as continual_store
 from storage import queries
 
-MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 RACE_METRICS = ("acc", "bwt", "forgetting")
 RACE_COLUMNS = 3  # small matrices per row
 
@@ -30,102 +32,87 @@ def method_label(run: queries.RunRow) -> str:
     return f"#{run.id} {run.method}"
 
 
-# ---- figures -------------------------------------------------------------------------------
+# ---- figures (engine.figures, with this lesson's texts) -----------------------------------
 
 
-def curve_figure(series: dict[str, list[tuple[int, float, float]]], title: str) -> go.Figure:
-    """One line per named series of (step, value, wall time) points."""
-    figure = go.Figure()
-    for name, points in series.items():
-        if points:
-            steps, values, _ = zip(*points, strict=True)
-            figure.add_scatter(x=list(steps), y=list(values), mode="lines+markers", name=name)
-    figure.update_layout(title=title, height=300, margin=MARGIN, xaxis_title=t("common.step"))
-    return figure
+def curve_figure(
+    series: dict[str, list[tuple[int, float, float]]], title: str, score: bool = False
+) -> go.Figure:
+    """One line per named series of (step, value, wall time) points; `score`: y on [0, 1]."""
+    lines = {
+        name: ([p[0] for p in points], [p[1] for p in points])
+        for name, points in series.items()
+        if points
+    }
+    return curves.overlay(lines, title=title, x_title=t("common.step"), score=score, height=300)
 
 
 def per_type_figure(per_runs: dict[str, dict[str, dict[str, Any]]], title: str) -> go.Figure:
     """F1 per entity type, one bar group per run ({run label: {type: scores}})."""
-    figure = go.Figure()
-    for label, per_type in per_runs.items():
-        kinds = sorted(per_type)
-        figure.add_bar(x=kinds, y=[per_type[k].get("f1") for k in kinds], name=label)
-    figure.update_layout(
-        title=title, barmode="group", height=320, yaxis_range=[0, 1], margin=MARGIN
-    )
-    return figure
+    kinds = sorted({kind for per_type in per_runs.values() for kind in per_type})
+    series = {
+        label: [(per_type.get(k) or {}).get("f1") for k in kinds]
+        for label, per_type in per_runs.items()
+    }
+    return bars.grouped_bars(kinds, series, title=title, score=True, height=320)
 
 
 def matrix_figure(
-    matrix: continual_store.ScoreMatrix, tasks: list[str], short: bool = False
+    matrix: continual_store.ScoreMatrix,
+    tasks: list[str],
+    short: bool = False,
+    title: str | None = None,
 ) -> go.Figure:
     """The R matrix: rows before any task and after each task, columns each task's test data
-    (`short`: rows "b", "1", ... for the small matrices of a race)."""
-    rows = [list(matrix.baseline), *(list(r) for r in matrix.values)]
+    (`short`: rows "b", "1", ... and no colour bar, for the small matrices of a race)."""
     if short:
-        stages = ["b", *(str(i + 1) for i in range(len(rows) - 1))]
+        stages = ["b", *(str(i + 1) for i in range(len(matrix.values)))]
     else:
-        after = [t("lessons.chart.after", n=i + 1) for i in range(len(rows) - 1)]
+        after = [t("lessons.chart.after", n=i + 1) for i in range(len(matrix.values))]
         stages = [t("lessons.chart.before"), *after]
-    text = [["" if v is None else f"{v:.2f}" for v in row] for row in rows]
-    figure = go.Figure(
-        go.Heatmap(
-            z=rows, x=tasks, y=stages, zmin=0.0, zmax=1.0, colorscale="Viridis", text=text,
-            texttemplate="%{text}", hovertemplate="%{y}, %{x}: %{z:.3f}<extra></extra>",
-        )
-    )  # fmt: skip
-    figure.update_layout(
-        title=t("lessons.chart.matrix"),
-        yaxis={"autorange": "reversed", "type": "category"},
-        xaxis={"type": "category"},
-        height=160 + 45 * len(stages),
-        margin=MARGIN,
+    return figures_matrix.r_matrix(
+        matrix.baseline,
+        matrix.values,
+        tasks,
+        stages,
+        title=title or (None if short else t("lessons.chart.matrix")),
+        small=short,
     )
-    return figure
 
 
 def forgetting_figure(matrix: continual_store.ScoreMatrix, tasks: list[str]) -> go.Figure:
-    """Each task's F1 after every task so far: the line that falls is forgetting."""
-    figure = go.Figure()
+    """Each task's F1 after every task so far (only once it was taught): the line that falls
+    is forgetting."""
     done = [i for i, row in enumerate(matrix.values) if any(v is not None for v in row)]
-    x = [t("lessons.chart.after", n=i + 1) for i in done]
-    for j, name in enumerate(tasks):
-        y = [matrix.values[i][j] if i >= j else None for i in done]
-        figure.add_scatter(x=x, y=y, mode="lines+markers", name=name)
-    figure.update_layout(
-        title=t("lessons.chart.curves"), height=340, yaxis_range=[0, 1], margin=MARGIN
+    rows = [[v if i >= j else None for j, v in enumerate(matrix.values[i])] for i in done]
+    stages = [t("lessons.chart.after", n=i + 1) for i in done]
+    return forgetting.forgetting_curves(
+        rows, tasks, stages, title=t("lessons.chart.curves"), height=340
     )
-    return figure
 
 
 def race_figure(runs: list[queries.RunRow]) -> go.Figure:
     """ACC, BWT and forgetting of each method, side by side."""
     names = {"acc": "ACC", "bwt": "BWT", "forgetting": t("lessons.chart.forgetting")}
-    figure = go.Figure()
+    values = {}
     for run in runs:
-        stats = run.summary.get("continual") or {}
-        figure.add_bar(
-            x=[names[k] for k in RACE_METRICS],
-            y=[stats.get(k) for k in RACE_METRICS],
-            name=method_label(run),
-        )
-    figure.update_layout(title=t("lessons.chart.race"), barmode="group", height=360, margin=MARGIN)
-    return figure
+        stats = run.summary.continual
+        values[method_label(run)] = [stats.get(k) if stats else None for k in RACE_METRICS]
+    metrics = [names[k] for k in RACE_METRICS]
+    return methods.race_summary(metrics, values, title=t("lessons.chart.race"), height=360)
 
 
 def meta_figure(runs: list[queries.RunRow]) -> go.Figure:
     """Mean F1 over the test episodes with its 95% confidence interval, per method."""
-    metas = [run.summary.get("meta") or {} for run in runs]
-    figure = go.Figure(
-        go.Bar(
-            x=[method_label(r) for r in runs],
-            y=[m.get("f1_mean") for m in metas],
-            error_y={"type": "data", "array": [m.get("f1_ci95") or 0 for m in metas]},
-            marker_color=["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"][: len(runs)],
-        )
+    metas = [run.summary.meta for run in runs]
+    return methods.ci_bars(
+        [method_label(r) for r in runs],
+        [m.f1_mean if m else None for m in metas],
+        [m.f1_ci95 if m else None for m in metas],
+        title=t("lessons.chart.meta"),
+        y_title="F1",
+        height=360,
     )
-    figure.update_layout(title=t("lessons.chart.meta"), height=360, yaxis_title="F1", margin=MARGIN)
-    return figure
 
 
 # ---- reading and drawing ------------------------------------------------------------------
@@ -137,8 +124,8 @@ def final_per_type(run_id: int) -> dict[str, dict[str, Any]]:
 
 
 def task_names(run: queries.RunRow, count: int) -> list[str]:
-    tasks = (run.summary.get("continual") or {}).get("tasks") or []
-    names = [", ".join(x.get("types", [])) for x in tasks if isinstance(x, dict)]
+    tasks = run.summary.continual.tasks if run.summary.continual else []
+    names = [", ".join(x.types) for x in tasks]
     return [names[j] if j < len(names) and names[j] else f"task {j + 1}" for j in range(count)]
 
 
@@ -163,13 +150,15 @@ def draw_embeddings(run: queries.RunRow) -> None:
 
 
 def draw_curves(run: queries.RunRow, keys: tuple[str, ...]) -> None:
-    series = {curve_title(k): calls.read(queries.metric_series, run.id, k) for k in keys}
+    series = {k: calls.read(queries.metric_series, run.id, k) for k in keys}
     if not any(series.values()):
         st.caption(t("lessons.chart.no_points"))
         return
     cols = st.columns(len(series))
-    for col, (title, points) in zip(cols, series.items(), strict=True):
-        col.plotly_chart(curve_figure({title: points}, title), key=f"lesson_curve_{run.id}_{title}")
+    for col, (key, points) in zip(cols, series.items(), strict=True):
+        title = curve_title(key)
+        figure = curve_figure({title: points}, title, score=key == "dev_f1")
+        col.plotly_chart(figure, key=f"lesson_curve_{run.id}_{title}")
 
 
 def draw_matrix(run: queries.RunRow) -> None:
@@ -209,9 +198,7 @@ def draw(chart: str, group: LessonGroup) -> None:
                 matrix = calls.read(continual_store.score_matrix, run.id, "f1")
                 if matrix is not None:
                     tasks = [f"t{j + 1}" for j in range(matrix.tasks)]
-                    small = matrix_figure(matrix, tasks, short=True)
-                    small.update_layout(title=run.method, height=260, showlegend=False)
-                    small.update_traces(showscale=False)
+                    small = matrix_figure(matrix, tasks, short=True, title=run.method)
                     col.plotly_chart(small, key=f"lesson_race_matrix_{run.id}")
     elif chart == lessons.META:
         st.plotly_chart(meta_figure(runs), key=f"lesson_meta_{group.newest_id}")
@@ -220,5 +207,5 @@ def draw(chart: str, group: LessonGroup) -> None:
         figure = per_type_figure(per_runs, t("lessons.chart.compare"))
         st.plotly_chart(figure, key=f"lesson_compare_{group.newest_id}")
         for col, run in zip(st.columns(len(runs)), runs, strict=True):
-            shown = fmt.format_score(run.summary.get("test_f1"))
+            shown = fmt.format_score(run.summary.test_f1)
             col.metric(run.name, shown, help=t("lessons.chart.test_f1"))

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from engine.config import parse_config
-from pages.parts.embedding_figures import (
+from engine.figures.embeddings import (
     MappingView,
     add_type_arrows,
     animated_figure,
@@ -139,7 +139,8 @@ def test_a_run_s_map_colours_stages_arrows_and_statistics(mapped_run):
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     scatter = chart(at, "emb_scatter")
-    assert scatter["layout"]["title"]["text"] == "stage: after-task-1"
+    # one stage vocabulary (pages.parts.stages): 1-based tasks, as every page counts them
+    assert scatter["layout"]["title"]["text"] == "stage: after task 2"
     assert [tr["name"] for tr in scatter["data"]] == ["LOC", "PER", "O"]
     assert {"emb_silhouette", "emb_cka", "emb_shift"} <= {
         k for cid in charts(at) for k in ("emb_silhouette", "emb_cka", "emb_shift") if k in cid
@@ -149,7 +150,7 @@ def test_a_run_s_map_colours_stages_arrows_and_statistics(mapped_run):
     at.select_slider(key="emb_stage").set_value("initial")
     at.radio(key="emb_colour").set_value("correctness").run()
     scatter = chart(at, "emb_scatter")
-    assert scatter["layout"]["title"]["text"] == "stage: initial"
+    assert scatter["layout"]["title"]["text"] == "stage: before training"
     assert [len(tr["x"]) for tr in scatter["data"]] == [2, 4]  # correct (O), wrong
 
     at.selectbox(key="emb_arrow_type").set_value("PER")
@@ -216,3 +217,19 @@ def test_the_wizard_builds_a_pretrain_run_that_chains(fake_jobs):
         "pretrain", "from_scratch", "corpus",
     )  # fmt: skip
     assert cfg.strategy.corpus == "builtin:science" and cfg.mapping.enabled
+
+
+def test_play_pause_and_the_statistics_legend_leave_the_labels_readable(mapped_run):
+    at = open_page("pages/embeddings.py", run=str(mapped_run))
+    legend = chart(at, "emb_silhouette")["layout"]["legend"]
+    assert legend["orientation"] == "h" and legend["yref"] == "container"  # not on the axis
+    assert legend["yanchor"] == "top" and legend["y"] < 1.0
+    at.toggle(key="emb_animate").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    layout = chart(at, "emb_scatter")["layout"]
+    (menu,), (slider,) = layout["updatemenus"], layout["sliders"]
+    assert [b["label"] for b in menu["buttons"]] == ["▶ Play", "⏸ Pause"]
+    assert menu["direction"] == "left" and menu["y"] >= 1.0  # one row, above the plot
+    assert slider["y"] <= 0.0 and slider["len"] == 1.0  # the slider alone below it
+    assert slider["currentvalue"]["xanchor"] == "right"  # its label away from the buttons
+    assert slider["currentvalue"]["prefix"] == "stage: "

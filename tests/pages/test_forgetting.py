@@ -179,3 +179,74 @@ def test_a_continual_run_page_links_to_its_forgetting_view(stream):
     at = _ok(open_page("pages/runs.py", run=str(stream.naive)))
     links = [link.proto for link in at.get("page_link")]
     assert any("forgetting" in p.page and f"run={stream.naive}" in p.query_string for p in links)
+
+
+RACE4 = "race-four-20260101-120000"
+THREE = [[0.80, 0.03, 0.02], [0.30, 0.75, 0.04], [0.10, 0.20, 0.70]]
+B3 = [0.01, 0.02, 0.03]
+
+
+def _race_member(s, method: str, rows_done: int) -> int:
+    """A 3-task member of RACE4 that has scored `rows_done` tasks (3: finished)."""
+    raw = {"name": f"r-{method}", "backbone": "tiny",
+           "strategy": {"kind": "continual", "method": method}}  # fmt: skip
+    run_id = runs.create_run(
+        s, name=f"r-{method}", kind="continual", method=method,
+        config=parse_config(raw).to_dict(), group_name=RACE4,
+    )  # fmt: skip
+    cells = [("f1", -1, j, b) for j, b in enumerate(B3)]
+    cells += [("f1", i, j, THREE[i][j]) for i in range(rows_done) for j in range(3)]
+    if rows_done < 3:
+        cells.append(("f1", 2, 0, None))  # the last row exists, unscored: drawn empty
+    continual_store.add_matrix_cells(s, run_id, cells)
+    runs.mark_running(s, run_id, pid=1, device="cpu")
+    if rows_done == 3:
+        runs.update_summary(
+            s, run_id, {"continual": {"acc": 0.33, "bwt": -0.5, "fwt": 0.0, "forgetting": 0.5}}
+        )
+        runs.transition(s, run_id, RunStatus.SUCCEEDED)
+    return run_id
+
+
+@pytest.fixture
+def race4(fake_jobs) -> dict[str, int]:
+    with write_session() as s:
+        return {
+            "naive": _race_member(s, "naive", 3),
+            "ewc": _race_member(s, "ewc", 3),
+            "replay": _race_member(s, "replay", 3),
+            "lwf": _race_member(s, "lwf", 1),  # still running: one task scored
+        }
+
+
+def test_a_race_of_four_draws_every_members_matrix_with_all_its_rows(race4):
+    at = _ok(open_page("pages/forgetting.py", group=RACE4))
+    for method, run_id in race4.items():
+        spec = _chart(at, f"forget_race_matrix_{run_id}")
+        (heat,) = spec["data"]
+        y_axis = spec["layout"]["yaxis"]
+        assert y_axis["type"] == "category"  # not a numeric axis from 1.5 to 3.5
+        assert y_axis["categoryarray"] == heat["y"] == ["b", "1", "2", "3"]
+        assert heat["x"] == ["t1", "t2", "t3"]
+        done = 1 if method == "lwf" else 3
+        expected = [B3, *THREE[:done], *([[None] * 3] * (3 - done))]
+        assert heat["z"] == expected
+        assert heat["text"] == [["" if v is None else f"{v:.2f}" for v in row] for row in expected]
+        assert "NaN" not in json.dumps(spec)
+
+
+def test_a_race_not_finished_says_so_and_shows_the_finished_runs_bars(race4):
+    at = _ok(open_page("pages/forgetting.py", group=RACE4))
+    assert any("Scores of 3 of 4 runs so far" in i.value for i in at.info)
+    bars = _chart(at, "forget_race_bars")["data"]
+    assert [b["name"] for b in bars] == [f"#{race4[m]} {m}" for m in ("naive", "ewc", "replay")]
+    assert all(b["y"] == [0.33, -0.5, 0.0, 0.5] for b in bars)
+
+
+def test_a_race_with_no_finished_run_shows_a_message_not_empty_axes(fake_jobs):
+    with write_session() as s:
+        _race_member(s, "naive", 1)
+        _race_member(s, "ewc", 2)
+    at = _ok(open_page("pages/forgetting.py", group=RACE4))
+    assert any("Scores of 0 of 2 runs so far" in i.value for i in at.info)
+    assert not [c for c in at.get("plotly_chart") if "forget_race_bars" in c.proto.id]

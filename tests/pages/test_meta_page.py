@@ -4,6 +4,7 @@ and the prototype map of meta runs; and the Train wizard's meta section."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import yaml
@@ -13,7 +14,7 @@ from engine.config import parse_config
 from storage import continual as records_store
 from storage import runs
 from storage.db import write_session
-from storage.models import RunStatus
+from storage.models import Run, RunStatus
 
 from .conftest import APP, TIMEOUT, open_page
 
@@ -106,9 +107,24 @@ def test_scores_methods_side_by_side_and_curves(meta_runs):
 
 def test_compare_by_dataset_leaves_out_other_data(meta_runs):
     at = _ok(open_page("pages/meta.py", run=str(meta_runs["other-data"])))
-    assert at.radio(key="meta_compare_by").options == ["dataset"]
+    assert "meta_compare_by" not in [r.key for r in at.radio]  # one choice: no radio
+    assert "meta_episode_split" not in [r.key for r in at.radio]  # only test episodes
+    assert any("on the same data with the same N and K" in c.value for c in at.caption)
     bars = _chart(at, "meta_methods")["data"][0]
     assert bars["x"] == [f"#{meta_runs['other-data']} protonet"]
+
+
+def test_the_methods_table_writes_durations_as_every_page_does(meta_runs):
+    with write_session() as s:
+        run = s.get(Run, meta_runs["maml"])
+        run.started_at = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+        run.finished_at = run.started_at + timedelta(seconds=79.39)
+    at = _ok(open_page("pages/meta.py", run=str(meta_runs["maml"])))
+    table = next(d.value for d in at.dataframe if "duration" in d.value.columns)
+    by_run = dict(zip(table["run"], table["duration"], strict=True))
+    assert by_run[meta_runs["maml"]] == "1 min 19 s"  # not "minutes 1.3232"
+    assert "minutes" not in table.columns
+    assert at.radio(key="meta_compare_by").options == ["group", "dataset"]  # two: a radio
 
 
 def test_episode_viewer_highlights_support_query_and_predictions(meta_runs):
@@ -169,7 +185,7 @@ def test_the_page_in_chinese(meta_runs):
     assert [m.label for m in at.metric] == [
         "查询集 F1（平均）",
         "95% 置信区间 ±",
-        "情节",
+        "回合",  # "episode" as the field says it (情节 is a story's plot)
         "合并 F1",
     ]
     assert at.metric[2].value == "5 类 1 样本" and at.metric[0].value == "0.330"
