@@ -1,8 +1,9 @@
 """Data: upload and check a file, import it as a dataset, and look inside any dataset.
 
-The upload's bytes go to engine.api.validate_upload / import_upload, which store them under a
-server-chosen name; the client's file name is only shown. Statistics and previews come from
-engine.api.dataset_stats / dataset_preview (cached per dataset).
+The upload (format detection with an override, span policy, unknown-prefix repair, the report
+and a preview before import) is pages/parts/data_upload.py; after an import, Inspect shows the
+new dataset. Statistics and previews come from engine.api.dataset_stats / dataset_preview
+(cached per dataset); lengths are in words, or characters for character-level data.
 """
 
 from __future__ import annotations
@@ -11,81 +12,10 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from engine import api
 from pages.parts import calls, fmt, highlight
+from pages.parts.data_upload import length_text, upload_section
 from pages.parts.i18n import t
 from storage import queries
-
-SHOWN_PROBLEMS = 50
-
-
-def upload_section() -> None:
-    st.subheader(t("data.upload"))
-    max_mb = int(st.get_option("server.maxUploadSize"))
-    uploaded = st.file_uploader(
-        t("data.upload_label", mb=max_mb), key="data_upload", help=t("data.formats_help")
-    )
-    if uploaded is None:
-        st.caption(t("data.formats_help"))
-        return
-    data = uploaded.getvalue()
-    cached = st.session_state.get("data_check")
-    if cached is None or cached[0] != uploaded.file_id:
-        with st.spinner(t("data.checking")):
-            check = api.validate_upload(uploaded.name, data, max_bytes=max_mb * 2**20)
-        st.session_state["data_check"] = (uploaded.file_id, check)
-    else:
-        check = cached[1]
-    show_report(check)
-    if check.usable:
-        import_form(uploaded.name, data, check)
-
-
-def show_report(check: api.UploadCheck) -> None:
-    """The validation report: verdict, counts, FILE:LINE problems and the repairs on offer."""
-    if check.too_large:
-        st.error(t("data.refused", reason=check.too_large))
-        return
-    name = check.display_name
-    if check.usable:
-        st.success(t("data.usable", name=name, fmt=check.fmt, scheme=check.scheme))
-    else:
-        st.error(t("data.not_usable", name=name))
-    if check.fmt is not None:
-        cols = st.columns(4)
-        cols[0].metric(t("common.sentences"), f"{check.sentences:,}")
-        cols[1].metric(t("common.tokens"), f"{check.tokens:,}")
-        cols[2].metric(t("common.entities"), f"{sum(check.entities.values()):,}")
-        cols[3].metric(t("data.longest"), t("data.words", n=check.max_length))
-        if check.entities:
-            counts = ", ".join(f"{kind} {n}" for kind, n in check.entities.items())
-            st.caption(t("data.per_type", counts=counts))
-    if check.errors:
-        st.markdown(t("data.errors", n=len(check.errors)))
-        st.code("\n".join(check.errors[:SHOWN_PROBLEMS]), language=None)
-    if check.warnings:
-        st.markdown(t("data.warnings", n=len(check.warnings)))
-        st.code("\n".join(check.warnings[:SHOWN_PROBLEMS]), language=None)
-    if check.repairs:
-        st.warning(t("data.repair_offered", repairs="; ".join(check.repairs)))
-
-
-def import_form(filename: str, data: bytes, check: api.UploadCheck) -> None:
-    stem = check.display_name.rsplit(".", 1)[0] or "upload"
-    name = st.text_input(t("data.name"), value=stem, key="data_import_name", max_chars=200)
-    repair = st.checkbox(
-        t("data.repair"),
-        value=True,
-        key="data_repair",
-        help=t("data.repair_help"),
-        disabled=not check.needs_repair,
-    )
-    if st.button(t("data.import"), key="data_import", type="primary"):
-        dataset_id = None
-        with calls.friendly(t("errors.import_dataset")):
-            dataset_id = api.import_upload(filename, data, name=name, repair=repair)
-        if dataset_id is not None:
-            st.success(t("data.imported", name=highlight.escape_text(name), id=dataset_id))
 
 
 def catalog_section() -> list[tuple[str, str]]:
@@ -175,7 +105,8 @@ def inspect_section(choices: list[tuple[str, str]]) -> None:
         cols[0].metric(sentences, f"{stats['sentences']:,}")
         cols[1].metric(t("common.tokens"), f"{stats['tokens']:,}")
         cols[2].metric(t("common.entities"), f"{sum(stats['entities'].values()):,}")
-        cols[3].metric(t("data.mean_length"), t("data.mean_words", n=stats["mean_length"]))
+        unit = stats.get("unit", "words")
+        cols[3].metric(t("data.mean_length"), length_text(stats["mean_length"], unit, mean=True))
         colours = highlight.entity_colours(list(stats["entities"]))
         left, right = st.columns(2)
         lengths = stats["length_histogram"]
@@ -183,7 +114,7 @@ def inspect_section(choices: list[tuple[str, str]]) -> None:
             _bar(
                 list(lengths),
                 list(lengths.values()),
-                t("data.length_axis"),
+                t("data.length_axis_characters" if unit == "characters" else "data.length_axis"),
                 t("data.sentences_axis"),
             ),
             key="data_lengths_chart",
@@ -226,6 +157,8 @@ def _bar(
 
 
 st.title(t("data.title"))
-upload_section()
+imported = upload_section()
+if imported is not None:  # Inspect follows the import (set before its selectbox exists)
+    st.session_state["data_inspect"] = imported
 st.divider()
 inspect_section(catalog_section())

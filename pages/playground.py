@@ -3,7 +3,9 @@
 Any finished run with a checkpoint, at any stage a continual run kept (after task 0, 1, ...),
 so a class can watch one sentence forget: PER found after task 0, gone after task 2. Tagging
 runs in a subprocess (`engine.api.predict_text` -> `python -m engine predict`), never torch in
-this process; results are cached per (run, stage, text). `?run=ID` preselects a run.
+this process; results are cached per (run, stage, text). `?run=ID` preselects a run; otherwise
+the newest run whose checkpoint can tag entities (not a meta run's encoder, which knows only O).
+Below, a whole file is pre-annotated and downloaded (pages/parts/pre_annotate.py).
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import pandas as pd
 import streamlit as st
 
 from engine import api
-from pages.parts import calls, fmt, highlight
+from pages.parts import calls, fmt, highlight, pre_annotate
 from pages.parts import playground_view as view
 from pages.parts.i18n import t
+from pages.parts.stages import stage_label
 from storage import queries
 from storage.models import RunStatus
 
@@ -27,6 +30,7 @@ EXAMPLES = {
 SIDES = ("a", "b")
 FINISHED = (RunStatus.SUCCEEDED, RunStatus.STOPPED)
 UNTAGGED_KINDS = ("pretrain",)  # a masked-LM checkpoint has no entity head to tag with
+NO_ENTITY_HEAD_KINDS = ("meta",)  # listed, but never the default: its head knows only O
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -35,35 +39,36 @@ def tagged(run_id: int, stage: str, text: str) -> dict[str, Any]:
 
 
 @st.cache_data(ttl=15, show_spinner=False)
-def runs_with_checkpoints() -> list[tuple[int, str, list[str]]]:
-    """(run id, label, stage names) of finished runs that kept a checkpoint, newest first."""
+def runs_with_checkpoints() -> list[view.RunChoice]:
+    """Finished runs that kept a checkpoint, newest first."""
     rows = [r for s in FINISHED for r in calls.read(queries.list_runs, status=s, limit=200)]
     found = []
     for row in sorted(rows, key=lambda r: r.id, reverse=True):
         if row.kind in UNTAGGED_KINDS:
             continue
-        stages = [stage.name for stage in api.checkpoint_stages(row.id)]
+        stages = api.checkpoint_stages(row.id)
         if stages:
-            found.append((row.id, f"#{row.id} {row.name} ({row.kind}/{row.method})", stages))
+            label = f"#{row.id} {row.name} ({row.kind}/{row.method})"
+            tags = row.kind not in NO_ENTITY_HEAD_KINDS and api.can_tag(stages[-1].path)
+            found.append(view.RunChoice(row.id, label, [s.name for s in stages], tags))
     return found
 
 
-def stage_label(stage: str) -> str:
-    k = view.task_number(stage)
-    if k is not None:
-        return t("playground.stage_task", k=k)
-    return {"best": t("playground.stage_best"), "final": t("playground.stage_final")}.get(
-        stage, stage
-    )
+def default_run_id(runs: list[view.RunChoice]) -> int:
+    """`?run=ID`, else the newest run that can tag entities, else the newest."""
+    wanted = calls.query_int("run")
+    if wanted is not None:
+        return wanted
+    return next((run.id for run in runs if run.can_tag), runs[0].id)
 
 
 def _set_example(lang: str) -> None:
     st.session_state["pg_text"] = EXAMPLES[lang]
 
 
-def picker(side: str, runs: list[tuple[int, str, list[str]]], default_run: int, last: bool):
+def picker(side: str, runs: list[view.RunChoice], default_run: int, last: bool):
     """A run and one of its stages; the default stage is the first (side a) or the last."""
-    labels = {run_id: label for run_id, label, _ in runs}
+    labels = {run.id: run.label for run in runs}
     ids = list(labels)
     run_id = st.selectbox(
         t("playground.run"),
@@ -72,7 +77,7 @@ def picker(side: str, runs: list[tuple[int, str, list[str]]], default_run: int, 
         format_func=labels.__getitem__,
         key=f"pg_run_{side}",
     )
-    stages = next(s for r, _, s in runs if r == run_id)
+    stages = next(run.stages for run in runs if run.id == run_id)
     stage = st.selectbox(
         t("playground.stage"),
         stages,
@@ -135,8 +140,7 @@ def page() -> None:
     a, b, _ = st.columns(3)
     a.button(t("playground.example_en"), key="pg_example_en", on_click=_set_example, args=("en",))
     b.button(t("playground.example_zh"), key="pg_example_zh", on_click=_set_example, args=("zh",))
-    wanted = calls.query_int("run")
-    default_run = wanted if wanted is not None else runs[0][0]
+    default_run = default_run_id(runs)
     compare = st.toggle(t("playground.compare"), value=True, key="pg_compare")
     pickers = st.columns(2 if compare else 1)
     chosen = []
@@ -146,8 +150,13 @@ def page() -> None:
     if st.button(t("playground.tag"), type="primary", key="pg_tag"):
         st.session_state["pg_go"] = True
     text = st.session_state.get("pg_text", "").strip()
-    if not (st.session_state.get("pg_go") and text):
-        return
+    if st.session_state.get("pg_go") and text:
+        tag_sentence(chosen, text)
+    pre_annotate.section(runs, default_run, stage_label)
+
+
+def tag_sentence(chosen: list[tuple[int, str]], text: str) -> None:
+    """Tag `text` with each chosen (run, stage), side by side, and what changed between them."""
     columns = st.columns(len(chosen))  # below the button: results read top to bottom
     results: list[tuple[int, str, dict[str, Any]] | None] = []
     for (run_id, stage), column in zip(chosen, columns, strict=True):

@@ -1,8 +1,9 @@
 """Dataset work for the dashboard: check an upload, import it, describe and preview corpora.
 
 Plain Python over engine.data (no torch, no streamlit), re-exported by engine.api for pages.
-An upload's client-side file name is only ever *shown* (sanitised): bytes are written under
-server-chosen names (a uuid), so no path from the browser is ever used as a path.
+Uploads are checked in engine.data.upload_check and imported (server-chosen names) in
+engine.data.uploads, both re-exported here; a dataset exported to another format:
+engine.data.export.
 
     check = validate_upload("train.conll", data, max_bytes=50 * 2**20)
     if check.usable:
@@ -12,184 +13,42 @@ server-chosen names (a uuid), so no path from the browser is ever used as a path
 
 from __future__ import annotations
 
-import os
-import re
-import tempfile
-import unicodedata
-import uuid
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from engine.data.builtin import BUILTIN_CORPORA, SYNTHETIC_NOTICE, load_builtin
 from engine.data.builtin.generator import SPLITS
 from engine.data.readers import inspect_corpus
-from engine.data.stats import corpus_stats, count_summary
-from engine.data.types import DataError, Problem, Sentence
-from engine.data.validate import validate_file
-from storage import runs as run_store
-from storage.db import read_session, write_session
-from storage.paths import uploads_dir
-from storage.queries import list_datasets
-
-BUILTIN_PREFIX = "builtin:"
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # the dashboard's server.maxUploadSize (MB) in bytes
-# Extensions kept from the client's name (they choose the reader); anything else is read as
-# CoNLL, and a file whose first line is a JSON object as JSONL (engine.data.readers).
-KNOWN_EXTENSIONS = frozenset({"conll", "txt", "tsv", "iob", "bio", "jsonl", "json"})
-DEFAULT_EXTENSION = "txt"
-MAX_DISPLAY_NAME = 100
-
-# Warning reasons (engine.data.schemes / engine.data.tokens) that mean "the data was repaired".
-_REPAIR_MARKERS = (
-    ("continuation tag and no B-", "I- without B- -> B-"),
-    ("no B-/I- prefix", "unprefixed tags -> B-/I-"),
-    ("non-standard form", "tag spelling -> B-TYPE"),
-    ("read as O", "O-like tags ('o', '0', '-') -> O"),
-    ("Unicode NFC", "tokens -> Unicode NFC"),
-    ("invisible characters", "remove invisible characters from tokens"),
-    ("were empty or invisible", "replace empty tokens"),
+from engine.data.stats import corpus_stats
+from engine.data.types import DataError, Sentence
+from engine.data.upload_check import (
+    DEFAULT_EXTENSION,
+    KNOWN_EXTENSIONS,
+    MAX_UPLOAD_BYTES,
+    UploadCheck,
+    display_name,
+    entity_runs,
+    file_extension,
+    validate_upload,
 )
-_CONVERTED_SCHEMES = ("IOB1", "IOBES", "BILOU", "BMES", "IO")
+from engine.data.uploads import BUILTIN_PREFIX, import_upload
 
-
-@dataclass(frozen=True)
-class UploadCheck:
-    """What the validator found in one uploaded file; problems name the file as uploaded."""
-
-    display_name: str
-    size: int
-    fmt: str | None = None  # conll | jsonl
-    scheme: str | None = None  # as written, before conversion to IOB2
-    sentences: int = 0
-    tokens: int = 0
-    entities: dict[str, int] = field(default_factory=dict)
-    max_length: int = 0
-    mean_length: float = 0.0
-    errors: tuple[str, ...] = ()  # "NAME:LINE: reason"; any error makes the file unusable
-    warnings: tuple[str, ...] = ()
-    repairs: tuple[str, ...] = ()  # e.g. "convert IOB1 -> IOB2", "I- without B- -> B-"
-    too_large: str | None = None  # the refusal message when over the size cap
-
-    @property
-    def usable(self) -> bool:
-        return self.too_large is None and not self.errors and self.fmt is not None
-
-    @property
-    def problems(self) -> tuple[str, ...]:
-        return self.errors + self.warnings
-
-    @property
-    def needs_repair(self) -> bool:
-        return bool(self.repairs)
-
-    @property
-    def counts(self) -> dict[str, Any]:
-        return count_summary(
-            self.sentences, self.tokens, self.entities, self.max_length, self.mean_length
-        )
-
-
-def display_name(filename: str) -> str:
-    """A name safe to show: the last path part, printable, short; never used as a path."""
-    base = re.split(r"[\\/]", filename or "")[-1]
-    base = "".join(ch for ch in base if unicodedata.category(ch)[0] not in "CZ" or ch == " ")
-    base = re.sub(r"[^\w. ()+-]", "_", base).strip(" .")
-    return base[:MAX_DISPLAY_NAME] or "upload"
-
-
-def file_extension(filename: str) -> str:
-    """The reader-relevant extension of the client's name, or DEFAULT_EXTENSION."""
-    suffix = display_name(filename).rsplit(".", 1)
-    ext = suffix[1].lower() if len(suffix) == 2 else ""
-    return ext if ext in KNOWN_EXTENSIONS else DEFAULT_EXTENSION
-
-
-def validate_upload(
-    filename: str, data: bytes, *, max_bytes: int = MAX_UPLOAD_BYTES
-) -> UploadCheck:
-    """Check uploaded bytes with engine.data.validate; problems say DISPLAY_NAME:LINE: reason."""
-    shown = display_name(filename)
-    if len(data) > max_bytes:
-        message = (
-            f"{shown} is {_megabytes(len(data))}, over the {_megabytes(max_bytes)} upload limit"
-        )
-        return UploadCheck(shown, len(data), too_large=message)
-    with tempfile.TemporaryDirectory(prefix="lab-upload-") as folder:
-        temp = Path(folder) / f"{uuid.uuid4().hex}.{file_extension(filename)}"
-        temp.write_bytes(data)
-        report = validate_file(str(temp))
-    errors = tuple(_shown(p, temp, shown) for p in report.problems if p.severity == "error")
-    warnings = tuple(_shown(p, temp, shown) for p in report.problems if p.severity != "error")
-    return UploadCheck(
-        display_name=shown,
-        size=len(data),
-        fmt=report.format if report.scheme is not None else None,
-        scheme=report.scheme,
-        sentences=report.sentences,
-        tokens=report.tokens,
-        entities=dict(report.entities),
-        max_length=report.max_length,
-        mean_length=report.mean_length,
-        errors=errors,
-        warnings=warnings,
-        repairs=_repairs(report.scheme, report.problems),
-    )
-
-
-def import_upload(
-    filename: str,
-    data: bytes,
-    *,
-    name: str,
-    repair: bool = True,
-    max_bytes: int = MAX_UPLOAD_BYTES,
-) -> int:
-    """Store a usable upload under uploads_dir()/<uuid>.<ext> and register it; the dataset id.
-
-    The bytes are stored as uploaded: every reader applies the same deterministic repairs
-    (conversion to IOB2, ...) when the file is read for training. `repair=False` refuses a
-    file that needs any. Raises ValueError naming the problems.
-    """
-    name = " ".join((name or "").split())
-    if not name:
-        raise ValueError("give the dataset a name")
-    if len(name) > 200:
-        raise ValueError("the dataset name is longer than 200 characters")
-    if name.lower().startswith(BUILTIN_PREFIX):
-        raise ValueError(f"dataset names cannot start with {BUILTIN_PREFIX!r}")
-    check = validate_upload(filename, data, max_bytes=max_bytes)
-    if check.too_large:
-        raise ValueError(check.too_large)
-    if not check.usable:
-        shown = "; ".join(check.errors[:5]) or f"{check.display_name}: not readable"
-        raise ValueError(f"{check.display_name} is not usable: {shown}")
-    if check.needs_repair and not repair:
-        raise ValueError(
-            f"{check.display_name} needs repairs ({'; '.join(check.repairs)}): allow the "
-            "repair or fix the file"
-        )
-    with read_session() as s:
-        taken = {row.name: row.kind for row in list_datasets(s)}
-    if taken.get(name, "upload") != "upload":
-        raise ValueError(f"the name {name!r} belongs to a {taken[name]} dataset; choose another")
-    target = uploads_dir() / f"{uuid.uuid4().hex}.{file_extension(filename)}"
-    partial = target.with_name(target.name + ".part")
-    partial.write_bytes(data)
-    os.replace(partial, target)  # never a half-written dataset under its final name
-    with write_session() as s:
-        return run_store.upsert_dataset(
-            s,
-            name=name,
-            kind="upload",
-            path=str(target),
-            fmt=check.fmt or "conll",
-            scheme=check.scheme or "none",
-            n_sentences=check.sentences,
-            n_tokens=check.tokens,
-            entity_counts=check.entities,
-        )
+__all__ = [
+    "BUILTIN_PREFIX",
+    "DEFAULT_EXTENSION",
+    "KNOWN_EXTENSIONS",
+    "MAX_UPLOAD_BYTES",
+    "UploadCheck",
+    "builtin_catalog",
+    "dataset_preview",
+    "dataset_stats",
+    "display_name",
+    "entity_runs",
+    "file_extension",
+    "import_upload",
+    "validate_upload",
+]
 
 
 def builtin_catalog() -> list[dict[str, Any]]:
@@ -221,7 +80,8 @@ def dataset_preview(spec: str, n: int = 20) -> list[list[tuple[str, str | None]]
 
 
 def dataset_stats(spec: str) -> dict[str, Any]:
-    """Counts for charts: sentences, tokens, entities per type, sentence-length histogram."""
+    """Counts for charts: sentences, tokens, entities per type, sentence-length histogram, and
+    the unit lengths are in ("words", or "characters" for character-level CJK data)."""
     sentences = _sentences(spec)
     stats = corpus_stats(sentences)
     lengths = Counter(len(s.tokens) for s in sentences)
@@ -233,23 +93,8 @@ def dataset_stats(spec: str) -> dict[str, Any]:
         "length_histogram": dict(sorted(lengths.items())),
         "max_length": stats.max_length,
         "mean_length": round(stats.mean_length, 2),
+        "unit": stats.unit,
     }
-
-
-def entity_runs(sentence: Sentence) -> list[tuple[str, str | None]]:
-    """One IOB2 sentence as runs of (text, type or None): see dataset_preview."""
-    runs: list[tuple[list[str], str | None]] = []
-    for token, tag in zip(sentence.tokens, sentence.tags, strict=True):
-        entity = None if tag == "O" else tag[2:]
-        continues = runs and (
-            (entity is None and runs[-1][1] is None)
-            or (entity is not None and tag.startswith("I-") and runs[-1][1] == entity)
-        )
-        if continues:
-            runs[-1][0].append(token)
-        else:
-            runs.append(([token], entity))
-    return [(" ".join(words), entity) for words, entity in runs]
 
 
 def _sentences(spec: str) -> list[Sentence]:
@@ -266,26 +111,3 @@ def _sentences(spec: str) -> list[Sentence]:
         return inspect_corpus(path).sentences
     except DataError as err:
         raise ValueError(str(err)) from None
-
-
-def _shown(problem: Problem, temp: Path, shown: str) -> str:
-    """`NAME:LINE: reason` with the temporary file's path and name replaced by `shown`."""
-    reason = problem.reason.replace(str(temp), shown).replace(temp.name, shown)
-    return f"{shown}:{problem.line}: {reason}"
-
-
-def _repairs(scheme: str | None, problems: list[Problem]) -> tuple[str, ...]:
-    repairs: list[str] = []
-    if scheme and (scheme in _CONVERTED_SCHEMES or scheme.startswith("mixed")):
-        repairs.append(f"convert {scheme.removeprefix('mixed: ')} -> IOB2")
-    for problem in problems:
-        if problem.severity != "warning":
-            continue
-        for marker, repair in _REPAIR_MARKERS:
-            if marker in problem.reason and repair not in repairs:
-                repairs.append(repair)
-    return tuple(repairs)
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / 2**20:.1f} MB"

@@ -3,8 +3,9 @@
     report = validate_paths(["train.txt", "dev.jsonl"])
     print(report.format_text()); sys.exit(report.exit_code)
 
-`python -m engine validate FILE... [--json]` calls main_validate. Bad input never raises here:
-whatever goes wrong while reading becomes a problem in the report.
+`python -m engine validate FILE... [--json] [--format F] [--span-policy snap|reject]
+[--unknown-prefix reject|suggested|map_to_o]` calls main_validate. Bad input never raises
+here: whatever goes wrong while reading becomes a problem in the report.
 
 A tag with an unknown prefix ("Q-PER") is an error; the report then offers repairs in
 `report.repair_choices` (policy key -> what it does), and validate_file(path,
@@ -29,9 +30,10 @@ from engine.data.schemes import (
     resolve_unknown_prefixes,
 )
 from engine.data.stats import LengthUnit, corpus_stats, count_summary
-from engine.data.types import DataError, Problem
+from engine.data.types import DataError, Problem, Sentence
 
 SHOWN_PROBLEMS = 30  # per file in the text report; --json has them all
+SAMPLE_SENTENCES = 20  # kept in FileReport.sample, for a preview before import
 
 
 @dataclass
@@ -51,6 +53,9 @@ class FileReport:
     # "map_to_o" for unknown tag prefixes (pass the key as validate_file's unknown_prefix).
     repair_choices: dict[str, str] = field(default_factory=dict)
     unknown_prefix: UnknownPrefixPolicy = "reject"  # the repair applied to this report
+    unknown_tags: dict[str, str] = field(default_factory=dict)  # "Q-PER" -> its suggestion
+    span_policy: str = "snap"
+    sample: list[Sentence] = field(default_factory=list, repr=False)  # first IOB2 sentences
 
     @property
     def usable(self) -> bool:
@@ -115,30 +120,33 @@ class ValidationReport:
         return "\n\n".join(blocks)
 
 
-def validate_paths(
-    paths: list[str], *, unknown_prefix: UnknownPrefixPolicy = "reject"
-) -> ValidationReport:
-    """One FileReport per file (per split for a saved DatasetDict)."""
-    reports = [r for path in paths for r in validate_path(path, unknown_prefix=unknown_prefix)]
-    return ValidationReport(reports)
+def validate_paths(paths: list[str], **options: Any) -> ValidationReport:
+    """One FileReport per file (per split for a saved DatasetDict); `options` as validate_file."""
+    return ValidationReport([r for path in paths for r in validate_path(path, **options)])
 
 
-def validate_path(path: str, *, unknown_prefix: UnknownPrefixPolicy = "reject") -> list[FileReport]:
+def validate_path(path: str, **options: Any) -> list[FileReport]:
     splits = _saved_splits(Path(path))
     if splits:
-        return [validate_file(path, split, unknown_prefix=unknown_prefix) for split in splits]
-    return [validate_file(path, unknown_prefix=unknown_prefix)]
+        return [validate_file(path, split, **options) for split in splits]
+    return [validate_file(path, **options)]
 
 
 def validate_file(
-    path: str, split: str | None = None, *, unknown_prefix: UnknownPrefixPolicy = "reject"
+    path: str,
+    split: str | None = None,
+    *,
+    unknown_prefix: UnknownPrefixPolicy = "reject",
+    fmt: str | None = None,
+    span_policy: str = "snap",
 ) -> FileReport:
     """The report on one file; `unknown_prefix` is the repair for tags like "Q-PER" (the
-    default "reject" reports them as errors and lists the repairs in report.repair_choices)."""
-    report = FileReport(path=path, split=split, unknown_prefix=unknown_prefix)
+    default "reject" reports them as errors and lists the repairs in report.repair_choices).
+    `fmt` overrides the detected format; `span_policy` is read_corpus's."""
+    report = FileReport(path, split, unknown_prefix=unknown_prefix, span_policy=span_policy)
     try:
-        report.format = resolve_format(Path(path), None)
-        corpus = inspect_corpus(path, fmt=report.format, split=split)
+        report.format = resolve_format(Path(path), fmt)
+        corpus = inspect_corpus(path, fmt=report.format, split=split, span_policy=span_policy)
     except DataError as exc:
         report.problems = list(exc.problems)
         return report
@@ -151,6 +159,7 @@ def validate_file(
     unknown = find_unknown_prefixes(corpus.sentences, word_lines=word_lines) if reported else []
     if unknown:
         report.repair_choices = prefix_repair_choices(unknown)
+        report.unknown_tags = {u.written: u.suggested for u in unknown}
         corpus = resolve_unknown_prefixes(
             corpus, unknown_prefix, source=path, word_lines=word_lines
         )
@@ -161,14 +170,15 @@ def validate_file(
     report.max_length, report.mean_length = stats.max_length, stats.mean_length
     report.unit = stats.unit
     report.problems = corpus.problems
+    report.sample = corpus.sentences[:SAMPLE_SENTENCES]
     return report
 
 
-def main_validate(
-    paths: list[str], as_json: bool, unknown_prefix: UnknownPrefixPolicy = "reject"
-) -> int:
-    """Print the report (text or JSON) for `python -m engine validate`; return the exit code."""
-    report = validate_paths(paths, unknown_prefix=unknown_prefix)
+def main_validate(paths: list[str], as_json: bool, **options: Any) -> int:
+    """Print the report (text or JSON) for `python -m engine validate`; return the exit code.
+
+    `options`: validate_file's unknown_prefix, fmt and span_policy."""
+    report = validate_paths(paths, **options)
     text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if as_json else None
     try:
         print(text if text is not None else report.format_text())

@@ -1,4 +1,7 @@
 """Inference: a trained checkpoint applied to raw text (tagger.py: words, offsets, entities with
-confidences) and the torch-free client that finds a run's checkpoints and runs the tagger in a
-subprocess for the dashboard (client.py). May import engine.data, engine.models, storage.
+confidences), whole files pre-annotated (documents.py reads them, batch.py tags them in sentence
+batches, outputs.py writes Label Studio / doccano / spaCy spans / CoNLL / JSONL, predict_file.py
+is `python -m engine predict --input`), and the torch-free client that finds a run's checkpoints
+and runs the tagger in a subprocess for the dashboard (client.py). May import engine.data,
+engine.models, storage.
 """

@@ -2,8 +2,9 @@
 
 The engine side of the Playground (`python -m engine predict RUN_ID [--stage S] --json`); the
 dashboard calls it in a subprocess through `engine.api.predict_text`, so no page imports torch.
-Text is split into words the way the training data is: Chinese, Japanese and Korean characters
-one per word (character-level corpora such as Weibo), other text into words and punctuation.
+Text is split into words by engine.data.char_spans.tokenize, the rule every imported span
+format uses: Chinese, Japanese and Korean characters one per word (character-level corpora such
+as Weibo), other text into words and punctuation. Files go through engine.inference.batch.
 
     result = tag_text(checkpoint_dir, "Angela Merkel visited Paris .")
     result["entities"]  # [{"type": "PER", "text": "Angela Merkel", "confidence": 0.97, ...}]
@@ -11,28 +12,26 @@ one per word (character-level corpora such as Weibo), other text into words and 
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from engine.data.alignment import IGNORE, SpecialIds, encode_sentences
+from engine.data.char_spans import tokenize
 from engine.data.types import Sentence
 from engine.metrics.forgetting_detail import entity_spans as iob2_spans
 from engine.models.backbones import quiet_transformers
 from engine.training.tensors import collate
 
-# CJK ideographs (with extension A and compatibility forms), kana, hangul, and CJK/full-width
-# punctuation: one word per character, as character-level corpora are annotated.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
-_WORD = re.compile(rf"[{_CJK}]|(?:(?![{_CJK}])\w)+(?:['’-](?:(?![{_CJK}])\w)+)*|[^\w\s]")
 MAX_CHARS = 2000  # a paragraph, not a book: the Playground tags what a person types
 
 
 def split_words(text: str) -> list[tuple[str, int, int]]:
-    """(word, start, end) character spans: CJK one character each, else words and punctuation."""
-    return [(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+    """(word, start, end) character spans: CJK one character each, else words and punctuation
+    (engine.data.char_spans.tokenize, so typed text splits like imported data)."""
+    return [(t.text, t.start, t.end) for t in tokenize(text)]
 
 
 def load_checkpoint(path: str | Path, device: torch.device) -> tuple[Any, Any]:
@@ -45,30 +44,50 @@ def load_checkpoint(path: str | Path, device: torch.device) -> tuple[Any, Any]:
     return tokenizer, model.to(device).eval()
 
 
-@torch.inference_mode()
 def word_scores(
     model: Any, tokenizer: Any, words: list[str], device: torch.device, max_length: int = 128
 ) -> list[tuple[int, float]]:
     """(label id, probability) of the most likely label at each word's first sub-token."""
-    if not words:
-        return []
+    return sentence_scores(model, tokenizer, [words], device, max_length)[0]
+
+
+@torch.inference_mode()
+def sentence_scores(
+    model: Any,
+    tokenizer: Any,
+    sentences: Sequence[Sequence[str]],
+    device: torch.device,
+    max_length: int = 128,
+    batch_size: int = 32,
+) -> list[list[tuple[int, float]]]:
+    """word_scores of many sentences, `batch_size` model windows a forward pass; a sentence
+    longer than `max_length` sub-tokens is cut into windows at word boundaries."""
+    out: list[list[tuple[int, float]]] = [[(0, 1.0)] * len(words) for words in sentences]
+    kept = [i for i, words in enumerate(sentences) if words]
+    if not kept:
+        return out
     pad = SpecialIds.of(tokenizer).pad
-    windows = encode_sentences(
-        [Sentence(tuple(words), ("O",) * len(words))], tokenizer, None, max_length
-    )
-    tensors = collate(windows, pad)
-    logits = model(
-        input_ids=tensors["input_ids"].to(device),
-        attention_mask=tensors["attention_mask"].to(device),
-    ).logits.float()
-    probs = logits.softmax(-1).cpu()
-    out: list[tuple[int, float]] = [(0, 1.0)] * len(words)
-    for row, window in enumerate(windows):
-        keep = tensors["labels"][row] != IGNORE
-        best, label = probs[row][keep].max(-1)
-        for w, p, i in zip(window.words, best.tolist(), label.tolist(), strict=True):
-            out[w] = (int(i), float(p))
+    encoded = [Sentence(tuple(sentences[i]), ("O",) * len(sentences[i])) for i in kept]
+    windows = sorted(encode_sentences(encoded, tokenizer, None, max_length), key=len_of)
+    for first in range(0, len(windows), max(1, batch_size)):
+        chunk = windows[first : first + max(1, batch_size)]
+        tensors = collate(chunk, pad)
+        logits = model(
+            input_ids=tensors["input_ids"].to(device),
+            attention_mask=tensors["attention_mask"].to(device),
+        ).logits.float()
+        probs = logits.softmax(-1).cpu()
+        for row, window in enumerate(chunk):
+            keep = tensors["labels"][row] != IGNORE
+            best, label = probs[row][keep].max(-1)
+            scores = out[kept[window.sentence]]
+            for w, p, i in zip(window.words, best.tolist(), label.tolist(), strict=True):
+                scores[w] = (int(i), float(p))
     return out
+
+
+def len_of(window: Any) -> int:
+    return int(window.length)
 
 
 def entity_spans(

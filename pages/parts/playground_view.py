@@ -5,17 +5,26 @@ they are tested without Streamlit:
 
     html = highlighted(result, colours)          # the text with each entity on its type's colour
     gone, new, kept = entity_changes(a, b)       # entities only in a, only in b, in both
+    rows = file_entity_rows(done.predictions)    # a pre-annotated file's entities, for a table
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from pages.parts import highlight
 
-_TASK = re.compile(r"task_(\d+)")
 Entity = dict[str, Any]
+
+
+class RunChoice(NamedTuple):
+    """A finished run the Playground can tag with (a module-level class: st.cache_data pickles
+    it)."""
+
+    id: int
+    label: str
+    stages: list[str]
+    can_tag: bool  # its last checkpoint's head knows entity labels (not only O)
 
 
 def entity_types(*results: dict[str, Any]) -> list[str]:
@@ -71,7 +80,32 @@ def word_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def task_number(stage: str) -> int | None:
-    """3 for "task_3"; None for best / final."""
-    match = _TASK.fullmatch(stage)
-    return int(match.group(1)) if match else None
+def as_result(prediction: Any) -> dict[str, Any]:
+    """A predicted document (engine.api.PredictedFile.predictions[i]) as `highlighted` takes it."""
+    entities = [
+        {
+            "type": e.type,
+            "start": e.start,
+            "end": e.end,
+            "text": prediction.text[e.start : e.end],
+            "confidence": e.score if e.score is not None else 1.0,
+        }
+        for e in prediction.entities
+    ]
+    return {"text": prediction.text, "entities": entities}
+
+
+def file_entity_rows(predictions: list[Any]) -> list[dict[str, Any]]:
+    """One row per entity of every document: document number (from 1), type, text, offsets."""
+    return [
+        {
+            "document": number,
+            "type": e["type"],
+            "text": e["text"],
+            "start": e["start"],
+            "end": e["end"],
+            "confidence": e["confidence"],
+        }
+        for number, p in enumerate(predictions, start=1)
+        for e in as_result(p)["entities"]
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.data import service as ds
+from engine.data.readers import read_corpus
 from engine.data.types import Sentence
 from storage import queries
 from storage.db import read_session
@@ -165,3 +166,60 @@ def test_builtin_catalog_preview_and_stats():
         ds.dataset_preview("builtin:nope")
     with pytest.raises(ValueError, match="not found"):
         ds.dataset_stats("/no/such/file.conll")
+
+
+UNKNOWN = b"Peter B-PER\nBlackburn Q-PER\nsaid O\n\nX O\nY X-FOO\n"
+CHARS = "李 B-PER\n白 I-PER\n出 O\n生 O\n在 O\n碎 B-LOC\n叶 I-LOC\n。 O\n".encode()
+
+
+def test_unknown_prefixes_offer_repairs_and_import_stores_the_repaired_file(lab):
+    check = ds.validate_upload("q.conll", UNKNOWN, max_bytes=10_000)
+    assert not check.usable and check.usable_after_repair
+    assert set(check.repair_choices) == {"suggested", "map_to_o"}
+    assert check.unknown_tags == {"Q-PER": "I-PER", "X-FOO": "B-FOO"}
+    assert check.errors[0].startswith("q.conll:2: unknown tag prefix 'Q'")
+    repaired = ds.validate_upload("q.conll", UNKNOWN, unknown_prefix="suggested")
+    assert repaired.usable and repaired.entities == {"FOO": 1, "PER": 1}
+    assert repaired.unknown_prefix == "suggested" and not repaired.needs_repair
+    with pytest.raises(ValueError, match="unknown tag prefix"):
+        ds.import_upload("q.conll", UNKNOWN, name="q")
+    ds.import_upload("q.conll", UNKNOWN, name="q", unknown_prefix="map_to_o")
+    with read_session() as s:
+        (row,) = queries.list_datasets(s)
+    assert row.path.endswith(".jsonl") and row.entity_counts == {"PER": 1}
+    assert (row.fmt, row.scheme) == ("conll", "IOB2")
+    assert [s.tags for s in read_corpus(row.path).sentences] == [("B-PER", "O", "O"), ("O", "O")]
+
+
+def test_format_override_span_policy_and_spacy_uploads(lab):
+    data = b'{"text": "NewYork is big", "label": [[0, 3, "LOC"]]}\n'
+    check = ds.validate_upload("spans.txt", data)
+    assert (check.fmt, check.is_span_format, check.usable) == ("doccano", True, True)
+    rejected = ds.validate_upload("spans.txt", data, span_policy="reject")
+    assert not rejected.usable and "edge inside the word" in rejected.errors[0]
+    tokens = b'{"tokens": ["Ann", "sings"], "tags": ["B-PER", "O"]}\n'
+    as_jsonl = ds.validate_upload("x.txt", tokens, fmt="jsonl")
+    assert (as_jsonl.fmt, as_jsonl.sentences) == ("jsonl", 1)
+    ds.import_upload("x.txt", tokens, name="autotrain", fmt="jsonl")
+    with read_session() as s:
+        (row,) = queries.list_datasets(s)
+    assert row.path.endswith(".jsonl") and read_corpus(row.path).sentences[0].tags == (
+        "B-PER",
+        "O",
+    )
+    assert ds.file_extension("train.spacy") == "spacy"
+    docbin = ds.validate_upload("train.spacy", b"\x00\x01binary")
+    assert docbin.fmt is None and not docbin.usable and docbin.errors
+
+
+def test_character_data_counts_characters_and_the_preview_is_in_the_check(lab):
+    check = ds.validate_upload("weibo.txt", CHARS)
+    assert (check.unit, check.max_length) == ("characters", 8)
+    assert check.preview == (
+        (("李 白", "PER"), ("出 生 在", None), ("碎 叶", "LOC"), ("。", None)),
+    )
+    ds.import_upload("weibo.txt", CHARS, name="weibo")
+    with read_session() as s:
+        (row,) = queries.list_datasets(s)
+    assert ds.dataset_stats(row.path)["unit"] == "characters"
+    assert ds.dataset_stats("builtin:news")["unit"] == "words"

@@ -137,3 +137,11 @@ def test_predict_client_turns_a_timeout_into_a_clear_error(lab, monkeypatch):
         predict_client.predict_text(3, "final", "hello", timeout_s=5)
     with pytest.raises(predict_client.PredictError, match="no text to tag"):
         predict_client.predict_text(3, "final", "  ")
+
+
+def test_typed_text_splits_like_imported_data():
+    from engine.data.char_spans import tokenize
+
+    text = "José (Jose\u0301) met 👨‍🚒 in 🇫🇷, don't-stop 李白！"
+    assert split_words(text) == [(t.text, t.start, t.end) for t in tokenize(text)]
+    assert [w for w, _, _ in split_words(text)][-4:] == ["don't-stop", "李", "白", "！"]

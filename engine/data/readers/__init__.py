@@ -10,7 +10,9 @@ annotation tools' character-span exports labelstudio, labelstudio-min, doccano, 
 spacy (DocBin, when spaCy is installed). engine.data.readers.detect picks one from the name and
 the first records; `fmt=` overrides it. Span formats are tokenised by engine.data.char_spans;
 `span_policy` says what a span edge inside a word does: "snap" it to the word edges (a
-warning) or "reject" the span (an error). Tokens are cleaned (engine.data.tokens) and tags
+warning) or "reject" the span (an error). `unknown_prefix` repairs tags such as "Q-PER"
+(engine.data.schemes.resolve_unknown_prefixes): "reject" (errors), "suggested" or "map_to_o".
+Tokens are cleaned (engine.data.tokens) and tags
 converted to IOB2 (engine.data.schemes); repairs become warnings. `read_corpus` raises
 DataError for unusable input; `inspect_corpus` returns the errors instead.
 """
@@ -29,7 +31,12 @@ from engine.data.readers.labelstudio import read_labelstudio
 from engine.data.readers.prodigy import read_prodigy
 from engine.data.readers.spacy_docbin import read_spacy_docbin
 from engine.data.readers.spans import SPAN_POLICIES
-from engine.data.schemes import convert_to_iob2
+from engine.data.schemes import (
+    UNKNOWN_PREFIX_POLICIES,
+    UnknownPrefixPolicy,
+    convert_to_iob2,
+    resolve_unknown_prefixes,
+)
 from engine.data.tokens import normalise_tokens
 from engine.data.types import Corpus, DataError, Problem, Sentence
 
@@ -73,6 +80,7 @@ def read_corpus(
     strict: bool = False,
     span_policy: str = "snap",
     text_key: str | None = None,
+    unknown_prefix: UnknownPrefixPolicy = "reject",
 ) -> Corpus:
     """An IOB2 Corpus, or DataError listing every error.
 
@@ -80,9 +88,16 @@ def read_corpus(
     no entities, a snapped span, ...) is then fatal too. `labels` names integer tag ids
     (jsonl, hf_disk) or, for span formats, the entity types allowed. `text_key`: the Label
     Studio data key that holds the text, when it is not "text" or the only string.
+    `unknown_prefix`: the repair of tags with a prefix no scheme uses ("Q-PER").
     """
     corpus = inspect_corpus(
-        path, fmt=fmt, split=split, labels=labels, span_policy=span_policy, text_key=text_key
+        path,
+        fmt=fmt,
+        split=split,
+        labels=labels,
+        span_policy=span_policy,
+        text_key=text_key,
+        unknown_prefix=unknown_prefix,
     )
     fatal = [p for p in corpus.problems if p.severity == "error" or strict]
     if fatal:
@@ -98,6 +113,7 @@ def inspect_corpus(
     labels: list[str] | None = None,
     span_policy: str = "snap",
     text_key: str | None = None,
+    unknown_prefix: UnknownPrefixPolicy = "reject",
 ) -> Corpus:
     """Like read_corpus, but errors in the content stay in corpus.problems for a report.
 
@@ -109,6 +125,10 @@ def inspect_corpus(
     if span_policy not in SPAN_POLICIES:
         reason = f"unknown span_policy {span_policy!r}; choose one of {', '.join(SPAN_POLICIES)}"
         raise DataError([Problem(name, 0, reason)])
+    if unknown_prefix not in UNKNOWN_PREFIX_POLICIES:
+        choices = ", ".join(UNKNOWN_PREFIX_POLICIES)
+        reason = f"unknown unknown_prefix {unknown_prefix!r}; choose one of {choices}"
+        raise DataError([Problem(name, 0, reason)])
     word_lines = fmt == "conll"  # only CoNLL puts word i of a sentence on line start + i
     options = {"labels": labels, "span_policy": span_policy, "text_key": text_key}
     sentences, problems, corpus_name = _read(path, fmt, split, options)
@@ -116,7 +136,8 @@ def inspect_corpus(
     conversion = convert_to_iob2(sentences, source=name, word_lines=word_lines)
     problems += token_problems + conversion.problems
     problems += _content_problems(name, conversion.sentences)
-    return Corpus(corpus_name, conversion.sentences, conversion.scheme, problems)
+    corpus = Corpus(corpus_name, conversion.sentences, conversion.scheme, problems)
+    return resolve_unknown_prefixes(corpus, unknown_prefix, source=name, word_lines=word_lines)
 
 
 def resolve_format(path: Path, fmt: str | None) -> str:
