@@ -7,7 +7,7 @@ import streamlit as st
 
 from engine import api
 from engine.config import parse_config
-from pages.parts import calls, fmt, highlight
+from pages.parts import calls, fmt, highlight, wizard_estimate
 from pages.parts.i18n import t
 from storage import queries
 from storage.models import RunStatus
@@ -27,7 +27,16 @@ left, right = st.columns([2, 1])
 with left:
     st.subheader(t("home.try_it"))
     st.write(t("home.try_it_text"))
-    if st.button(t("home.try_it_button"), key="home_try_it", type="primary"):
+    # this machine's estimate, from its earlier runs (engine.runs.estimate), not a fixed number
+    estimate = wizard_estimate.estimate(parse_config(TRY_IT_CONFIG))
+    label = t("home.try_it_button")
+    if estimate is not None:
+        label = t("estimate.try_it_button", range=wizard_estimate.range_text(estimate))
+    clicked = st.button(label, key="home_try_it", type="primary")
+    if estimate is not None:
+        basis = wizard_estimate.basis_text(estimate)
+        st.caption(t("estimate.line", range=wizard_estimate.range_text(estimate), basis=basis))
+    if clicked:
         run_id = None
         with calls.friendly(t("errors.start_example")):
             run_id = api.submit(parse_config(TRY_IT_CONFIG))
@@ -71,8 +80,8 @@ with calls.friendly(t("errors.load_runs")):
                     "name": r.name,
                     "status": fmt.status_label(r.status),
                     "strategy": f"{r.kind}/{r.method}",
-                    "dev F1": r.summary.get("dev_f1"),
-                    "test F1": r.summary.get("test_f1"),
+                    "dev F1": fmt.score_cell(r.summary.dev_f1),
+                    "test F1": fmt.score_cell(r.summary.test_f1),
                     "duration": fmt.format_duration(fmt.duration_s(r.started_at, r.finished_at)),
                     "created": fmt.format_time(r.created_at),
                 }

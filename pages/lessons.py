@@ -100,6 +100,7 @@ def run_panel(lesson_id: str, step: api.lessons.Step) -> None:
         lesson_runs.start(lesson_id, step_id, backbone)
         st.toast(t("lessons.started", count=len(run.presets)))
         st.rerun()
+    lesson_runs.estimate_caption(lesson_id, step_id, backbone)  # this machine's, not a constant
     if group is None:
         st.caption(t("lessons.not_run_yet"))
         return

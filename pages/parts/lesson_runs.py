@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from engine import api
-from pages.parts import calls, fmt
+from pages.parts import calls, fmt, wizard_estimate
 from pages.parts.i18n import t
 from storage import queries
 from storage.models import RunStatus
@@ -97,13 +97,46 @@ def start(lesson_id: str, step_id: str, backbone: int | None = None) -> str:
     return group
 
 
+def step_estimate(lesson_id: str, step_id: str, backbone: int | None) -> api.Estimate | None:
+    """This machine's estimate for the step's presets, run one after another. A preset that
+    starts from an earlier step's model not trained yet is estimated with that step's config
+    as its parent (the model it will have)."""
+    run = api.lessons.lesson(lesson_id).step(step_id).run
+    if run is None:
+        return None
+    parent = None
+    if run.backbone_from and backbone is None:
+        parent = api.lessons.step_configs(lesson_id, run.backbone_from)[0]
+    waiting = f"{api.RUN_PREFIX}0"  # a placeholder id: `parent` says what the model will be
+    configs = api.lessons.step_configs(lesson_id, step_id, 0 if parent else backbone)
+    estimates = [
+        wizard_estimate.estimate(cfg, parent if cfg.backbone == waiting else None)
+        for cfg in configs
+    ]
+    return api.combine_estimates(estimates)
+
+
+def estimate_caption(lesson_id: str, step_id: str, backbone: int | None) -> None:
+    """The step's estimated time (a range and its basis) under its Run button."""
+    est = step_estimate(lesson_id, step_id, backbone)
+    if est is None:
+        return
+    run = api.lessons.lesson(lesson_id).step(step_id).run
+    count = len(run.presets) if run is not None else 1
+    key = "estimate.lesson" if count > 1 else "estimate.line"
+    if run is not None and run.paced:
+        key = "estimate.lesson_paced"
+    rng, basis = wizard_estimate.range_text(est), wizard_estimate.basis_text(est)
+    st.caption(t(key, range=rng, count=count, basis=basis))
+
+
 def pace_control(run: queries.RunRow) -> None:
     """A paced run (pause_between_tasks): which task it waits for, and the Next task / Stop
     buttons. Any page showing a continual run can call it."""
     if run.status not in fmt.ACTIVE_STATES:
         return
     run_id = run.id
-    waiting = api.paused_before(run.summary)
+    waiting = run.paused_before_task
     left, right = st.columns([3, 1])
     if waiting is None:
         left.caption(t("lessons.training"))

@@ -1,60 +1,77 @@
-"""The wizard's time estimate: training tokens x epochs over a rough tokens/s per backbone.
+"""Time estimates on the pages: this machine's prediction for a config (engine.runs.estimate
+through engine.api), always a range and always with the basis it stands on: measured on this
+machine's earlier runs, calibrated by a short timing test, or a rough guess.
 
-The rates were measured on a 2-core CPU (bench/finetune_throughput.py, the tiny_quick example);
-a GPU is taken as GPU_SPEEDUP faster. A guide for choosing epochs, not a promise.
+The engine keeps the run history it reads for a few seconds, so a page may estimate several
+configs in one rerun for the price of one query. The wizard's review step draws
+`show_estimate(cfg)`; Home's Try it and the Lessons page use `range_text` and `basis_text`.
 """
 
 from __future__ import annotations
 
+import logging
+import math
+
+import streamlit as st
+
+from engine import api
 from engine.config import RunConfig
-from pages.parts import calls, fmt
+from pages.parts import fmt
 from pages.parts.i18n import t
-from storage import queries
 
-# Rough training throughput (tokens/s) on a 2-core CPU; a GPU is taken as GPU_SPEEDUP faster.
-TOKENS_PER_S_CPU = {"minilm-l6": 2000.0, "tiny": 9000.0}
-OTHER_TOKENS_PER_S_CPU = 1000.0
-GPU_SPEEDUP = 20.0
+log = logging.getLogger("lab.dashboard")
 
 
-def train_tokens(cfg: RunConfig) -> int | None:
-    """Tokens in one pass over the training data, from the catalog or the dataset's counts."""
-    spec, limit = cfg.data.train, cfg.data.max_train_sentences
-    if spec.startswith("builtin:"):
-        entry = next((c for c in calls.builtin_catalog() if c["spec"] == spec), None)
-        if entry is None:
-            return None
-        sentences, tokens = entry["sentences"]["train"], entry["tokens"]["train"]
-    else:
-        row = next((d for d in calls.read(queries.list_datasets) if d.path == spec), None)
-        if row is None:
-            return None
-        share = 1.0 if cfg.data.dev else 0.9  # 10% held out for dev
-        sentences, tokens = int(row.n_sentences * share), int(row.n_tokens * share)
-    if limit is not None and sentences > limit:
-        tokens = int(tokens * limit / max(sentences, 1))
-    return tokens
-
-
-def estimate_seconds(cfg: RunConfig) -> tuple[float, str] | None:
-    """(seconds, explanation): tokens x epochs / a rough tokens/s for the backbone and device."""
-    tokens = train_tokens(cfg)
-    if tokens is None:
+def estimate(cfg: RunConfig, parent: RunConfig | None = None) -> api.Estimate | None:
+    """The estimate, or None when there is none (data of unknown size, an unreadable history)."""
+    try:
+        return api.estimate_run(cfg, parent=parent)
+    except Exception:  # an estimate is a help, never a reason for the page to fail
+        log.exception("estimating %s failed", cfg.name)
         return None
-    rate = TOKENS_PER_S_CPU.get(cfg.backbone, OTHER_TOKENS_PER_S_CPU)
-    device = cfg.train.device
-    gpu = device == "cuda" or (device in ("auto", "mps") and fmt.has_gpu(calls.machine()))
-    if gpu:
-        rate *= GPU_SPEEDUP
-    total = tokens * cfg.train.epochs
-    if cfg.train.max_steps is not None:
-        mean_length = 20  # words per sentence, about; only caps the estimate
-        total = min(total, cfg.train.max_steps * cfg.train.batch_size * mean_length)
-    where = t(
-        "train.estimate_help",
-        tokens=f"{total:,}",
-        rate=f"{rate:,.0f}",
-        backbone=cfg.backbone,
-        device="GPU" if gpu else "CPU",
+
+
+def _rounded(seconds: float, up: bool) -> float:
+    """To 5 s under a minute, 10 s under ten minutes, else whole minutes: no false precision."""
+    step = 5 if seconds < 60 else 10 if seconds < 600 else 60
+    value = (math.ceil if up else math.floor)(seconds / step) * step
+    return max(value, step) if up else max(value, 1)
+
+
+def range_text(est: api.Estimate) -> str:
+    low, high = _rounded(est.low_s, False), _rounded(est.high_s, True)
+    return t("estimate.range", low=fmt.format_duration(low), high=fmt.format_duration(high))
+
+
+def basis_text(est: api.Estimate) -> str:
+    if est.basis == "measured":
+        return t("estimate.basis_scaled" if est.scaled else "estimate.basis_measured", n=est.runs)
+    return t(f"estimate.basis_{est.basis}")
+
+
+def detail_text(est: api.Estimate) -> str:
+    return t(
+        "estimate.detail",
+        tokens=f"{est.train_tokens:,}",
+        rate=f"{est.tokens_per_s:,.0f}",
+        backbone=est.backbone,
+        device=est.device.upper() if est.device in ("cpu", "mps") else "GPU",
+        overhead=fmt.format_duration(est.overhead_s),
     )
-    return total / rate, where
+
+
+def busy_text(est: api.Estimate) -> str | None:
+    return None if est.busy is None else t("estimate.busy", load=f"{est.busy:.1f}")
+
+
+def show_estimate(cfg: RunConfig) -> None:
+    """The review step's estimate: the range as a metric, its basis and what it is made of."""
+    est = estimate(cfg)
+    if est is None:
+        st.caption(t("train.no_estimate"))
+        return
+    st.metric(t("estimate.label"), range_text(est), help=detail_text(est))
+    st.caption(t("estimate.caption", basis=basis_text(est)))
+    busy = busy_text(est)
+    if busy:
+        st.caption(busy)

@@ -19,6 +19,7 @@ from storage import continual as continual_store
 from storage import runs
 from storage.db import write_session
 from storage.models import RunStatus
+from storage.summary import RunSummary
 
 from .conftest import APP, TIMEOUT, open_page
 
@@ -51,6 +52,8 @@ def store_run(s, preset: dict, group: str, status: RunStatus, summary: dict) -> 
         group_name=group,
     )  # fmt: skip
     runs.mark_running(s, run_id, pid=1, device="cpu")
+    if "paused_before_task" in summary:  # a control flag: a column, not a summary value
+        runs.set_paused_before(s, run_id, summary.pop("paused_before_task"))
     runs.update_summary(s, run_id, summary)
     if status is not RunStatus.RUNNING:
         runs.transition(s, run_id, status)
@@ -225,15 +228,25 @@ def test_the_lesson_figures_show_the_stored_numbers():
     ]
     runs = [
         SimpleNamespace(
-            id=3, method="protonet", summary={"meta": {"f1_mean": 0.26, "f1_ci95": 0.07}}
+            id=3,
+            method="protonet",
+            summary=RunSummary.from_stored({"meta": {"f1_mean": 0.26, "f1_ci95": 0.07}}),
         ),
-        SimpleNamespace(id=4, method="finetune-baseline", summary={"meta": {"f1_mean": 0.19}}),
+        SimpleNamespace(
+            id=4,
+            method="finetune-baseline",
+            summary=RunSummary.from_stored({"meta": {"f1_mean": 0.19}}),
+        ),
     ]
     bars = lesson_charts.meta_figure(runs).data[0]
     assert list(bars.x) == ["#3 protonet", "#4 finetune-baseline"]
     assert list(bars.y) == [0.26, 0.19] and list(bars.error_y.array) == [0.07, 0]
     race = [
-        SimpleNamespace(id=5, method="replay", summary={"continual": {"acc": 0.2, "bwt": -0.1}})
+        SimpleNamespace(
+            id=5,
+            method="replay",
+            summary=RunSummary.from_stored({"continual": {"acc": 0.2, "bwt": -0.1}}),
+        )
     ]
     (bar,) = lesson_charts.race_figure(race).data
     assert list(bar.y) == [0.2, -0.1, None]
