@@ -27,6 +27,7 @@ PAGES = [
     st.Page("pages/embeddings.py", title=t("nav.embeddings"), icon="🗺️"),
     st.Page("pages/playground.py", title=t("nav.playground"), icon="🔍"),
     st.Page("pages/lessons.py", title=t("nav.lessons"), icon="🎓"),
+    st.Page("pages/benchmarks.py", title=t("nav.benchmarks"), icon="🏆"),
 ]
 
 # Our own sidebar links, and st.navigation hidden: with a `pages/` folder beside app.py,

@@ -6,9 +6,14 @@
   mean; pooled episode micro-F1 and the per-episode mean with a 95% confidence interval).
 - `published`: the published rows (benchmarks/*.yaml) and the paper-layout table beside the
   lab's own rows, as Markdown, CSV and LaTeX.
+- `stream`: a CL-NER protocol as a continual run's task stream (`strategy.tasks.protocol`) and
+  its step scores as run records and the summary's `protocol` section.
+- `race`: a benchmark race (one run per method, one group) and its table from the runs.
+- `bench_cli`: `python -m engine bench` (launch a race, or print its table).
 
-Everything here is pure and torch-free, so the CLI, the pages and the tests can import it
-without loading a model. It may import only the standard library, numpy, pydantic, PyYAML and
-the torch-free parts of the lab: `engine.data` (types, episodes, tasks' relabelling helpers)
-and `engine.metrics.forgetting_detail` (`entity_spans`).
+Everything here is torch-free, so the CLI, the pages and the tests can import it without
+loading a model. It may import only the standard library, numpy, pydantic, PyYAML and the
+torch-free parts of the lab: `engine.config`, `engine.data` (types, sources, episodes, tasks)
+and `engine.metrics.forgetting_detail` (`entity_spans`); `bench_cli` alone reads storage and
+starts runs, inside its functions.
 """

@@ -35,6 +35,7 @@ corpus counts are rare). Types outside the order are O everywhere and never taug
 from __future__ import annotations
 
 import random
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -69,6 +70,14 @@ class ClNerProtocol(BaseModel):
 
 def cl_ner_protocol(fg: int, pg: int) -> ClNerProtocol:
     return ClNerProtocol(name=f"cl-ner-fg{fg}-pg{pg}", fg=fg, pg=pg)
+
+
+def protocol_named(name: str) -> ClNerProtocol:
+    """The protocol of a name like cl-ner-fg2-pg1 (any a and b, not only CFNER's settings)."""
+    match = re.fullmatch(r"cl-ner-fg([1-9][0-9]*)-pg([1-9][0-9]*)", name)
+    if match is None:
+        raise ValueError(f"unknown CL-NER protocol {name!r}; e.g. cl-ner-fg1-pg1")
+    return PROTOCOLS.get(name) or cl_ner_protocol(int(match[1]), int(match[2]))
 
 
 # the settings CFNER's configs ship (CoNLL-03: the first two; I2B2 and OntoNotes5: the rest)

@@ -34,6 +34,7 @@ PAGES = (
     "pages/forgetting.py",
     "pages/compare.py",
     "pages/meta.py",
+    "pages/benchmarks.py",
 )
 
 
