@@ -1,4 +1,4 @@
-"""Command line (the contract in DESIGN.md; scripts and CI depend on it).
+"""Command line (the contract in docs/DESIGN.md; scripts and CI depend on it).
 
     python -m engine run CONFIG.yaml [--set key.path=value ...]   # last line: run_id=<ID>
     python -m engine resume RUN_ID                                 # a killed fine-tune, continued
@@ -7,11 +7,17 @@
     python -m engine show RUN_ID [--json]
     python -m engine list [--json]
     python -m engine export RUN_ID DIR
-    python -m engine validate FILE... [--json]
+    python -m engine export --dataset NAME [--format conll|labelstudio|jsonl|...] OUT
+    python -m engine validate FILE... [--json] [--format F] [--span-policy snap|reject]
+                              [--unknown-prefix reject|suggested|map_to_o]
     python -m engine db current | upgrade [REVISION] | revision MSG # the database schema
     python -m engine predict RUN_ID [--stage S] [--text TEXT] [--json]  # text on stdin
+    python -m engine predict RUN_ID --input FILE --format labelstudio|doccano|spacy|conll|jsonl
+                             [--output OUT] [--input-format F]       # pre-annotate a file
     python -m engine bundle export ID... OUT.zip [--group NAME] [--no-checkpoints]
     python -m engine bundle import FILE.zip    # last line: run_ids=<ID>,<ID>
+    python -m engine bench PROTOCOL --data TRAIN[,DEV,TEST] [--methods a,b] [--run]  # a race
+    python -m engine bench --table GROUP [--format markdown|csv|latex]  # beside the papers
 
 Exit 0 on success; on failure a one-line reason on stderr and a non-zero exit.
 """
@@ -26,7 +32,12 @@ from collections.abc import Sequence
 
 from engine import db_cli
 from engine.config import ConfigError, load_config
+from engine.data.export import EXPORT_FORMATS
+from engine.data.readers import SPAN_POLICIES
+from engine.data.schemes import UNKNOWN_PREFIX_POLICIES
 from engine.data.types import DataError
+from engine.inference import predict_file as predict_cli
+from engine.protocols import bench_cli
 from storage.db import StorageError
 
 
@@ -54,19 +65,29 @@ def _parser() -> argparse.ArgumentParser:
     lst = sub.add_parser("list", help="list runs, newest first")
     lst.add_argument("--json", action="store_true")
     lst.add_argument("--limit", type=int, default=50)
-    exp = sub.add_parser("export", help="write config, metrics, reports and checkpoint to DIR")
-    exp.add_argument("run_id", type=int)
-    exp.add_argument("dir")
+    exp = sub.add_parser(
+        "export",
+        help="write a run's config, metrics, reports and checkpoint to DIR, or a dataset to OUT",
+        usage="python -m engine export RUN_ID DIR | --dataset NAME [--format F] [--split S] OUT",
+    )
+    exp.add_argument("targets", nargs="+", metavar="RUN_ID DIR | OUT")
+    exp.add_argument("--dataset", help="export this dataset (imported name or builtin:NAME)")
+    exp.add_argument(
+        "--format",
+        choices=EXPORT_FORMATS,
+        help="dataset format (default from OUT: .json labelstudio, .jsonl jsonl, else conll; "
+        "spacy is span JSONL)",
+    )
+    exp.add_argument("--split", default="train", help="split of a built-in corpus (train)")
     val = sub.add_parser("validate", help="check NER data files and report problems")
     val.add_argument("files", nargs="+")
     val.add_argument("--json", action="store_true")
+    val.add_argument("--format", help="read as this format instead of the detected one")
+    val.add_argument("--span-policy", choices=SPAN_POLICIES, default="snap")
+    val.add_argument("--unknown-prefix", choices=UNKNOWN_PREFIX_POLICIES, default="reject")
     db_cli.add_parser(sub)
-    pred = sub.add_parser("predict", help="tag a sentence with a run's checkpoint")
-    pred.add_argument("run_id", type=int)
-    pred.add_argument("--stage", help="checkpoint stage: best, final, task_0, ... (default last)")
-    pred.add_argument("--text", help="the text to tag (default: read from stdin)")
-    pred.add_argument("--device", default="cpu", help="cpu (default), cuda or mps")
-    pred.add_argument("--json", action="store_true")
+    predict_cli.add_parser(sub)
+    bench_cli.add_parser(sub)
     bundle = sub.add_parser("bundle", help="export runs as a zip bundle, or import one")
     bundle_sub = bundle.add_subparsers(dest="bundle_command", required=True)
     bexp = bundle_sub.add_parser("export", help="write runs (or a group's race) to OUT.zip")
@@ -116,13 +137,16 @@ def _run_foreground(run_id: int, *, quiet: bool) -> int:
         return 1
     finally:
         heartbeat.stop()
-    if summary.get("cancelled"):
+    if summary.cancelled:
         print(f"error: run {run_id} was stopped", file=sys.stderr)
         print(f"run_id={run_id}")
         return 1
     if not quiet:
         shown = {
-            k: summary.get(k) for k in ("dev_f1", "test_f1", "train_tokens_per_s", "train_seconds")
+            "dev_f1": summary.dev_f1,
+            "test_f1": summary.test_f1,
+            "train_tokens_per_s": summary.train_tokens_per_s,
+            "train_seconds": summary.train_seconds,
         }
         print("result: " + ", ".join(f"{k}={v}" for k, v in shown.items() if v is not None))
     print(f"run_id={run_id}")
@@ -194,38 +218,34 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.dataset is not None:
+        from engine.data.export import export_dataset
+
+        if len(args.targets) != 1:
+            return _fail("give one OUT file after --dataset NAME", 2)
+        n, fmt = export_dataset(args.dataset, args.targets[0], args.format, args.split)
+        print(f"exported dataset {args.dataset} ({n} sentences, {fmt}) to {args.targets[0]}")
+        return 0
     from engine.runs.export import export_run
 
-    out = export_run(args.run_id, args.dir)
-    print(f"exported run {args.run_id} to {out}")
+    if len(args.targets) != 2 or not args.targets[0].isdigit():
+        return _fail("give RUN_ID DIR, or --dataset NAME OUT", 2)
+    run_id, folder = int(args.targets[0]), args.targets[1]
+    out = export_run(run_id, folder)
+    print(f"exported run {run_id} to {out}")
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from engine.data.validate import main_validate
 
-    return main_validate(args.files, as_json=args.json)
-
-
-def cmd_predict(args: argparse.Namespace) -> int:
-    from engine.inference.client import PredictError, resolve_checkpoint
-
-    text = args.text if args.text is not None else sys.stdin.read()
-    try:
-        stage = resolve_checkpoint(args.run_id, args.stage)
-    except PredictError as err:
-        return _fail(str(err))
-    from engine.inference.tagger import tag_text
-
-    result = {"run_id": args.run_id, "stage": stage.name} | tag_text(stage.path, text, args.device)
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-        return 0
-    for word in result["words"]:
-        print(f"{word['text']}\t{word['tag']}\t{word['confidence']:.3f}")
-    for entity in result["entities"]:
-        print(f"{entity['type']}: {entity['text']} ({entity['confidence']:.2f})")
-    return 0
+    return main_validate(
+        args.files,
+        as_json=args.json,
+        unknown_prefix=args.unknown_prefix,
+        fmt=args.format,
+        span_policy=args.span_policy,
+    )
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
@@ -267,8 +287,9 @@ COMMANDS = {
     "export": cmd_export,
     "validate": cmd_validate,
     "db": db_cli.cmd_db,
-    "predict": cmd_predict,
+    "predict": predict_cli.cmd_predict,
     "bundle": cmd_bundle,
+    "bench": bench_cli.main,
 }
 
 

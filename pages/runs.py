@@ -9,13 +9,17 @@ when the button is clicked).
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Any, NamedTuple
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from engine import api
+from engine.figures import bars as figures_bars
+from engine.figures import confusion as figures_confusion
+from engine.figures import curves as figures_curves
 from pages.parts import bundle_ui, calls, downloads, fmt, highlight, settings
 from pages.parts.i18n import t
 from storage import continual as continual_store
@@ -24,6 +28,7 @@ from storage.models import RunStatus
 
 LIVE_EVERY_S = 2
 CURVES = ("train_loss", "dev_f1")
+SCORES = ("precision", "recall", "f1")
 
 
 # ---- the list ---------------------------------------------------------------------------------
@@ -58,7 +63,8 @@ def run_list() -> None:
         st.page_link("pages/train.py", label=t("runs.start_one"), icon="🚀")
         return
     configs = calls.read(queries.run_configs, [r.id for r in rows])
-    table = pd.DataFrame([_table_row(r, configs.get(r.id, {})) for r in rows])
+    names = {d.path: d.name for d in calls.read(queries.list_datasets) if d.path}
+    table = pd.DataFrame([_table_row(r, configs.get(r.id, {}), names) for r in rows])
     event = st.dataframe(
         table,
         hide_index=True,
@@ -94,16 +100,18 @@ def open_run(run_id: int) -> None:
     st.rerun()
 
 
-def _table_row(row: queries.RunRow, config: dict[str, Any]) -> dict[str, Any]:
+def _table_row(
+    row: queries.RunRow, config: dict[str, Any], names: dict[str, str]
+) -> dict[str, Any]:
     return {
         "id": row.id,
         "name": row.name,
         "status": fmt.status_label(row.status),
         "strategy": f"{row.kind}/{row.method}",
-        "data": settings.config_value(config, "data.train"),
+        "data": fmt.data_label(settings.config_value(config, "data.train"), names),
         "backbone": settings.config_value(config, "backbone"),
-        "best dev F1": row.summary.get("dev_f1"),
-        "test F1": row.summary.get("test_f1"),
+        "best dev F1": fmt.score_cell(row.summary.dev_f1),
+        "test F1": fmt.score_cell(row.summary.test_f1),
         "duration": fmt.format_duration(fmt.duration_s(row.started_at, row.finished_at)),
         "created": fmt.format_time(row.created_at),
     }
@@ -135,7 +143,7 @@ def run_page(run_id: int) -> None:
             "pages/meta.py", label=t("runs.meta_link"), icon="🎯", query_params={"run": str(run_id)}
         )
     lineage(detail)
-    if detail.summary.get("mapping"):
+    if detail.summary.mapping:
         st.page_link(
             "pages/embeddings.py",
             label=t("nav.embeddings"),
@@ -186,24 +194,7 @@ def confusion_section(run_id: int) -> None:
     labels, matrix = payload["labels"], payload["matrix"]
     st.subheader(t("runs.confusion_title"))
     gold, predicted = t("runs.gold"), t("runs.predicted")
-    fig = go.Figure(
-        go.Heatmap(
-            z=matrix,
-            x=labels,
-            y=labels,
-            colorscale="Blues",
-            text=matrix,
-            texttemplate="%{text}",
-            hovertemplate=f"{gold} %{{y}} -> {predicted} %{{x}}: %{{z}}<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        xaxis_title=predicted,
-        yaxis_title=gold,
-        yaxis_autorange="reversed",
-        height=120 + 40 * len(labels),
-        margin={"t": 10},
-    )
+    fig = figures_confusion.confusion(labels, matrix, gold=gold, predicted=predicted)
     st.plotly_chart(fig, key="run_confusion")
 
 
@@ -258,12 +249,42 @@ def header(detail: queries.RunDetail) -> None:
     if detail.error:
         st.error(f"**{fmt.status_text(detail.status)}**: {detail.error}")
     summary = detail.summary
+    live = live_numbers(detail.id)
+    # The summary is written at the end; until then (and for a run stopped before it) the
+    # cards come from the metric points. A dev F1 with no dev evaluation behind it (a
+    # cancelled run's 0.0) is not a score.
+    best = live.best_dev_f1 if summary.dev_f1 is None else summary.dev_f1
+    best = None if live.best_dev_f1 is None else best
+    rate = summary.train_tokens_per_s or live.tokens_per_s
+    steps = summary.steps if summary.steps is not None else live.steps
     cols = st.columns(4)
-    cols[0].metric(t("runs.best_dev_f1"), fmt.format_score(summary.get("dev_f1")))
-    cols[1].metric(t("runs.test_f1"), fmt.format_score(summary.get("test_f1")))
-    rate = summary.get("train_tokens_per_s")
+    cols[0].metric(t("runs.best_dev_f1"), fmt.format_score(best))
+    cols[1].metric(t("runs.test_f1"), fmt.format_score(summary.test_f1))
     cols[2].metric(t("runs.tokens_per_s"), "-" if rate is None else f"{rate:,.0f}")
-    cols[3].metric(t("runs.steps"), summary.get("steps", "-"))
+    cols[3].metric(t("runs.steps"), "-" if steps is None else f"{steps:,}")
+
+
+class LiveNumbers(NamedTuple):
+    best_dev_f1: float | None
+    tokens_per_s: float | None  # the latest logged
+    steps: int | None  # the latest logged training step
+
+
+def live_numbers(run_id: int) -> LiveNumbers:
+    """The metric cards' numbers as the metric points say them now."""
+
+    def points(key: str) -> list[tuple[int, float]]:
+        found = calls.read(queries.metric_series, run_id, key, max_points=2000)
+        return [(step, value) for step, value, _ in found if not math.isnan(value)]
+
+    dev = [value for _, value in points("dev_f1")]
+    rate = max(points("tokens_per_s"), default=None)  # the highest step: the latest rate
+    losses = points("train_loss") or points("meta_train_loss")
+    return LiveNumbers(
+        max(dev) if dev else None,
+        rate[1] if rate else None,
+        max(step for step, _ in losses) if losses else None,
+    )
 
 
 def curves(run_id: int) -> None:
@@ -293,37 +314,28 @@ def curves(run_id: int) -> None:
             column.caption(t("runs.no_points", title=title))
             continue
         column.plotly_chart(
-            curve_figure(series, title, key == "train_loss", smoothing, log_y, x_axis),
-            key=f"run_curve_{key}",
+            curve_figure(series, key, smoothing, log_y, x_axis), key=f"run_curve_{key}"
         )
 
 
 def curve_figure(
-    series: list[tuple[int, float, float]],
-    title: str,
-    smooth: bool,
-    smoothing: float,
-    log_y: bool,
-    x_axis: str,
+    series: list[tuple[int, float, float]], key: str, smoothing: float, log_y: bool, x_axis: str
 ) -> go.Figure:
+    """The loss raw and smoothed (engine.figures.curves), or dev F1 on [0, 1], or another key."""
     steps, values, walls = zip(*series, strict=True)
     x = list(steps) if x_axis == "step" else [w - walls[0] for w in walls]
-    figure = go.Figure()
-    if smooth and smoothing > 0:
-        figure.add_scatter(x=x, y=values, mode="lines", name=t("runs.raw"), opacity=0.3)
-        smoothed = fmt.ema(values, smoothing)
-        figure.add_scatter(x=x, y=smoothed, mode="lines", name=t("runs.smoothed"))
-    else:
-        figure.add_scatter(x=x, y=values, mode="lines+markers", name=title)
-    figure.update_layout(
-        title=title,
-        height=320,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        xaxis_title=t("common.step") if x_axis == "step" else t("common.seconds_since_first"),
-        yaxis_type="log" if log_y and smooth else "linear",
-        showlegend=smooth and smoothing > 0,
+    smooth = key == "train_loss"
+    return figures_curves.metric_curve(
+        x,
+        values,
+        title=fmt.curve_title(key),
+        x_title=t("common.step") if x_axis == "step" else t("common.seconds_since_first"),
+        smoothing=smoothing if smooth else 0.0,
+        raw_name=t("runs.raw"),
+        smoothed_name=t("runs.smoothed"),
+        log_y=log_y and smooth,
+        score=key == "dev_f1",
     )
-    return figure
 
 
 def per_type_section(run_id: int) -> None:
@@ -335,54 +347,64 @@ def per_type_section(run_id: int) -> None:
     if chosen is None:
         st.caption(t("runs.no_eval"))
         return
-    where = t("runs.where", split=chosen.split, stage=chosen.stage)
-    if chosen.step is not None:
-        where = t("runs.where_step", where=where, step=chosen.step)
-    if tests:
-        st.caption(t("runs.from_final_test", where=where))
+    if chosen.split == "test" and chosen.task is not None:  # a task stream, between its tasks
+        rows, per_type, numeric = stream_rows(tests), stream_scores(tests), ()
     else:
-        st.caption(t("runs.from_latest_dev", where=where))
-    rows = [
-        {"type": kind, "precision": s["precision"], "recall": s["recall"], "f1": s["f1"],
-         "support": s["support"]}
-        for kind, s in sorted(chosen.per_type.items())
-    ]  # fmt: skip
-    rows.append(
-        {
-            "type": t("runs.overall"),
-            "precision": chosen.precision,
-            "recall": chosen.recall,
-            "f1": chosen.f1,
-            "support": chosen.support,
-        }
-    )
-    table = pd.DataFrame(rows)
-    headers = {
-        "type": t("runs.col.type"),
-        "precision": t("runs.col.precision"),
-        "recall": t("runs.col.recall"),
-        "f1": t("runs.col.f1"),
-        "support": t("runs.col.support"),
-    }
+        where = t("runs.where", split=chosen.split, stage=chosen.stage)
+        if chosen.step is not None:
+            where = t("runs.where_step", where=where, step=chosen.step)
+        from_test = t("runs.from_final_test", where=where)
+        st.caption(from_test if tests else t("runs.from_latest_dev", where=where))
+        per_type, numeric = chosen.per_type, SCORES
+        overall = {"precision": chosen.precision, "recall": chosen.recall, "f1": chosen.f1,
+                   "support": chosen.support}  # fmt: skip
+        columns = (*SCORES, "support")
+        rows = [{"type": k, **{m: s[m] for m in columns}} for k, s in sorted(per_type.items())]
+        rows.append({"type": t("runs.overall"), **overall})
+    headers = {name: t(f"runs.col.{name}") for name in ("type", *SCORES, "support")}
     left, right = st.columns([2, 3])
     left.dataframe(
-        table,
+        pd.DataFrame(rows),
         hide_index=True,
         width="stretch",
         key="run_per_type",
-        column_config=fmt.column_labels(headers, scores=("precision", "recall", "f1")),
+        column_config=fmt.column_labels(headers, scores=numeric),
     )
-    figure = go.Figure()
-    per_type = table.iloc[:-1]
-    for metric in ("precision", "recall", "f1"):
-        figure.add_bar(x=per_type["type"], y=per_type[metric], name=headers[metric])
-    figure.update_layout(
-        barmode="group",
-        height=320,
-        yaxis_range=[0, 1],
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-    )
+    figure = figures_bars.per_type_bars(per_type, metrics={m: headers[m] for m in SCORES})
     right.plotly_chart(figure, key="run_per_type_chart")
+
+
+def stream_stage(tests: list[queries.EvaluationRow]) -> tuple[str, int]:
+    """The latest stage of a task stream's test evaluations, named, and how many tasks were
+    taught by then (its stages come in order: before any task, after task 1, ...)."""
+    stages = list(dict.fromkeys(e.stage for e in tests if e.task is not None))
+    taught = len(stages) - 1
+    return (t("forgetting.before") if taught < 1 else t("forgetting.after_task", n=taught)), taught
+
+
+def stream_scores(tests: list[queries.EvaluationRow]) -> dict[str, dict[str, Any]]:
+    """Each type's scores at the latest stage, on its own task's test data; {} when its task
+    is not taught yet (so its bars stay empty rather than showing an untaught 0)."""
+    latest, (_, taught) = tests[-1].stage, stream_stage(tests)
+    found: dict[str, dict[str, Any]] = {}
+    for e in (e for e in tests if e.stage == latest and e.task is not None):
+        for kind, scores in e.per_type.items():
+            found[kind] = dict(scores) if e.task < taught else {}
+    return found
+
+
+def stream_rows(tests: list[queries.EvaluationRow]) -> list[dict[str, Any]]:
+    """The per-type table of a task stream's latest stage, "-" for types not taught yet."""
+    stage, _ = stream_stage(tests)
+    step = tests[-1].step
+    st.caption(t("runs.from_stage_test", stage=stage, step="-" if step is None else step))
+    supports = {k: s.get("support") for e in tests for k, s in e.per_type.items()}
+    rows = []
+    for kind, scores in sorted(stream_scores(tests).items()):
+        name = kind if scores else t("runs.not_taught", type=kind)
+        shown = {m: fmt.format_score(scores.get(m)) for m in SCORES}
+        rows.append({"type": name, **shown, "support": supports.get(kind)})
+    return rows
 
 
 with calls.friendly(t("errors.show_runs")):

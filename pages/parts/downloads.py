@@ -4,7 +4,6 @@ LAB_HOME), and the Downloads row of a run's page.
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from pathlib import Path
@@ -14,7 +13,7 @@ import streamlit as st
 from pages.parts import fmt, settings
 from pages.parts.calls import read
 from pages.parts.i18n import t
-from storage import queries
+from storage import exports, queries
 from storage.paths import lab_home
 
 
@@ -30,18 +29,13 @@ def zip_folder(folder: str | Path) -> bytes:
 
 
 def metrics_csv(run_id: int) -> str:
-    """Every metric point of a run (not downsampled) as CSV: key, step, value, task, wall_time."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["key", "step", "value", "task", "wall_time"])
-    for p in read(queries.metric_points, run_id):
-        writer.writerow([p.key, p.step, p.value, "" if p.task is None else p.task, p.wall_time])
-    return buffer.getvalue()
+    """Every metric point of a run (not downsampled), in the lab's one metrics CSV format."""
+    return exports.metrics_csv(read(queries.metric_points, run_id))
 
 
 def checkpoint_path(detail: queries.RunDetail) -> str | None:
     """The run's checkpoint folder (summary, else its newest checkpoint artifact), if on disk."""
-    candidates = [detail.summary.get("checkpoint")]
+    candidates = [detail.summary.checkpoint]
     candidates += [a.path for a in reversed(read(queries.artifacts, detail.id, "checkpoint"))]
     for path in candidates:
         if path and inside_lab_home(path) and Path(path).is_dir():

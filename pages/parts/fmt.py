@@ -1,5 +1,6 @@
 """How the dashboard writes things: run status badges and colours, durations, times, scores,
-GPU and memory text, translated column and axis labels, and the smoothing of a noisy curve.
+GPU and memory text, translated column and axis labels. (Curve smoothing, `ema`, lives with
+the curves in engine.figures.curves.)
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+from engine.figures.curves import ema  # noqa: F401  (moved; kept importable for old callers)
 from pages.parts.i18n import t
 from storage.models import RunStatus
 
@@ -121,6 +123,24 @@ def column_labels(labels: dict[str, str], scores: Sequence[str] = ()) -> dict[st
     }
 
 
+def score_cell(value: float | None) -> str:
+    """A score as a table cell: "0.417", or "-" for none yet (st.dataframe would draw a null
+    as the word "None"). Fixed width, so the text column still sorts by value."""
+    return format_score(value)
+
+
+def data_label(spec: str | None, names: dict[str, str]) -> str:
+    """The data a run trained on as a person named it: an imported dataset's name (`names`
+    maps stored path -> name), a built-in corpus's name, else the file's name."""
+    if not spec:
+        return ""
+    if spec in names:
+        return names[spec]
+    if spec.startswith("builtin:"):
+        return spec.removeprefix("builtin:")
+    return spec.replace("\\", "/").rsplit("/", 1)[-1]
+
+
 def run_table_columns() -> dict[str, Any]:
     """Headers of the run tables (Home, Runs) in the user's language; scores with 3 decimals."""
     names = ("id", "name", "status", "strategy", "data", "backbone", "dev F1", "best dev F1")
@@ -130,7 +150,7 @@ def run_table_columns() -> dict[str, Any]:
     names += ("test F1", "duration", "created")
     texts += (t("common.col.test_f1"), t("common.col.duration"), t("common.col.created"))
     labels = dict(zip(names, texts, strict=True))
-    return column_labels(labels, scores=("dev F1", "best dev F1", "test F1"))
+    return column_labels(labels)  # scores arrive as text cells (score_cell): no "None"
 
 
 def label_lookup(options: Sequence[Any], text: Callable[[Any], str]) -> Callable[[Any], str]:
@@ -151,14 +171,3 @@ def curve_title(key: str) -> str:
 def axis_text(axis: str) -> str:
     """An x-axis choice ("step" or "time") in the user's language."""
     return t("common.step") if axis == "step" else t("common.time")
-
-
-def ema(values: Sequence[float], alpha: float) -> list[float]:
-    """Exponential moving average, debiased as TensorBoard does; NaN points are skipped."""
-    out, last, weight = [], 0.0, 0.0
-    for value in values:
-        if not math.isnan(value):
-            last = alpha * last + (1 - alpha) * value
-            weight = alpha * weight + (1 - alpha)
-        out.append(last / weight if weight else math.nan)
-    return out

@@ -82,6 +82,8 @@ def server(tmp_path: Path) -> Iterator[str]:
             "127.0.0.1",
             "--server.headless",
             "true",
+            "--server.fileWatcherType",
+            "none",
         ],
         cwd=REPO,
         env=env,
@@ -126,7 +128,10 @@ def test_upload_wizard_launch_and_watch_success(server, tmp_path):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.set_default_timeout(30_000)
+        # Every wait holds on a loaded 2-core machine: expect() has its own 5 s default, which
+        # page.set_default_timeout does not change (a busy CI run failed on exactly that).
+        page.set_default_timeout(60_000)
+        expect.set_options(timeout=60_000)
 
         page.goto(server)  # as after `make run`: the home page first, then the sidebar
         expect(page.get_by_text("Lifelong NER Lab").first).to_be_visible()

@@ -275,3 +275,8 @@ _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
 def test_catalogue_gives_no_key_twice(lang: str) -> None:
     path = REPO / "pages" / "parts" / "locales" / f"{lang}.yaml"
     yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506
+
+
+def test_episodes_are_not_a_storys_plot_in_chinese():
+    text = (REPO / "pages" / "parts" / "locales" / "zh.yaml").read_text(encoding="utf-8")
+    assert "情节" not in text and "回合" in text  # the field says 回合 / 任务片段 for "episode"

@@ -7,7 +7,7 @@ from io import BytesIO
 
 from pages.parts import downloads
 from storage import queries
-from storage.db import read_session
+from storage.db import read_session, write_session
 
 from .conftest import open_page
 
@@ -85,7 +85,7 @@ def test_runs_page_lists_runs(populated):
     table = at.dataframe(key="runs_table").value
     assert list(table["id"]) == [populated.failed, populated.running, populated.succeeded]
     assert set(table.columns) >= {"status", "strategy", "data", "backbone", "best dev F1"}
-    assert table.loc[table["id"] == populated.succeeded, "best dev F1"].item() == 0.7
+    assert table.loc[table["id"] == populated.succeeded, "best dev F1"].item() == "0.700"
     at.multiselect(key="runs_status_filter").set_value(["RUNNING"])
     at.run()
     assert list(at.dataframe(key="runs_table").value["id"]) == [populated.running]
@@ -168,3 +168,100 @@ def test_run_page_shows_the_type_confusion_heatmap(populated):
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     heat = [t for c in charts for t in c["data"] if t.get("type") == "heatmap"]
     assert heat and heat[0]["z"] == [[3, 1, 0], [0, 9, 2], [1, 0, 50]]
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _spec(at, key: str) -> dict:
+    import json
+
+    (spec,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if key in c.proto.id]
+    return spec
+
+
+def _stored_run(name: str, kind: str = "finetune", method: str = "full") -> int:
+    from engine.config import parse_config
+    from storage import runs
+
+    strategy = {"kind": kind} | ({"method": method} if kind == "continual" else {})
+    raw = {"name": name, "backbone": "tiny", "strategy": strategy}
+    with write_session() as s:
+        run_id = runs.create_run(
+            s, name=name, kind=kind, method=method, config=parse_config(raw).to_dict()
+        )
+        runs.mark_running(s, run_id, pid=1, device="cpu")
+    return run_id
+
+
+def test_a_running_run_s_cards_come_from_its_metric_points(fake_jobs):
+    from storage import runs
+
+    run_id = _stored_run("live")
+    points = [(i, "train_loss", 3.0 / i, None) for i in range(1, 51)]
+    points += [(i, "tokens_per_s", 1000.0 + i, None) for i in range(1, 51)]
+    points += [(25, "dev_f1", 0.41, None), (50, "dev_f1", 0.38, None)]
+    with write_session() as s:
+        runs.add_metric_points(s, run_id, points)
+    at = open_page("pages/runs.py", run=str(run_id))
+    assert not at.exception, [e.value for e in at.exception]
+    cards = _metrics(at)
+    assert cards["Best dev F1"] == "0.410"  # the best point so far, not "-"
+    assert cards["Tokens/s"] == "1,050" and cards["Steps"] == "50"
+    assert cards["Test F1"] == "-"
+    loss = _spec(at, "run_curve_train_loss")["data"]
+    assert [tr["name"] for tr in loss] == ["raw", "smoothed"]
+    assert loss[0]["line"]["color"] != loss[1]["line"]["color"]
+
+
+def test_a_cancelled_run_without_a_dev_point_shows_no_dev_score(fake_jobs):
+    from storage import runs
+    from storage.models import RunStatus
+
+    run_id = _stored_run("stopped")
+    with write_session() as s:
+        runs.add_metric_points(s, run_id, [(1, "train_loss", 2.0, None)])
+        runs.update_summary(s, run_id, {"dev_f1": 0.0, "steps": 1, "cancelled": True})
+        runs.transition(s, run_id, RunStatus.STOPPED)
+    at = open_page("pages/runs.py", run=str(run_id))
+    assert not at.exception, [e.value for e in at.exception]
+    assert _metrics(at)["Best dev F1"] == "-"  # not 0.000 beside "no points yet"
+    assert any("Dev F1: no points yet" in c.value for c in at.caption)
+
+
+def test_one_dev_point_is_drawn_on_zero_to_one(fake_jobs):
+    from storage import runs
+
+    run_id = _stored_run("one-point")
+    with write_session() as s:
+        runs.add_metric_points(s, run_id, [(1, "train_loss", 2.0, None), (5, "dev_f1", 0.5, None)])
+    at = open_page("pages/runs.py", run=str(run_id))
+    layout = _spec(at, "run_curve_dev_f1")["layout"]
+    assert layout["yaxis"]["range"] == [0.0, 1.0]
+
+
+def test_a_running_continual_run_names_its_stage_and_its_untaught_types(fake_jobs):
+    from storage import runs
+
+    run_id = _stored_run("stream", kind="continual", method="naive")
+    scores = {"precision": 0.9, "recall": 0.8, "f1": 0.85, "support": 10}
+    zero = {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 7}
+    overall = {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 10}
+    with write_session() as s:
+        for stage, step, per in [
+            ("baseline", 0, ({"PER": zero}, {"LOC": zero})),
+            ("after-task-0", 40, ({"PER": scores}, {"LOC": zero})),
+        ]:
+            for task, per_type in enumerate(per):
+                runs.add_evaluation(s, run_id, split="test", stage=stage, overall=overall,
+                                    per_type=per_type, step=step, task=task)  # fmt: skip
+    at = open_page("pages/runs.py", run=str(run_id))
+    assert not at.exception, [e.value for e in at.exception]
+    table = _table_with(at, "support")
+    assert list(table["type"]) == ["LOC (not taught yet)", "PER"]
+    assert list(table["f1"]) == ["-", "0.850"]  # not 0.000 for a type never taught
+    captions = " ".join(c.value for c in at.caption)
+    assert "after task 1 (step 40)" in captions and "final" not in captions
+    (f1,) = [tr for tr in _spec(at, "run_per_type_chart")["data"] if tr["name"] == "f1"]
+    assert f1["x"] == ["LOC", "PER"] and f1["y"] == [None, 0.85]

@@ -55,6 +55,9 @@ def start_server(home: Path, log: Path, **extra_env: str) -> Server:
         str(port),
         "--server.headless",
         "true",
+        # a test's server never reruns its pages because a file changed under it
+        "--server.fileWatcherType",
+        "none",
     ]
     out = log.open("ab")
     proc = subprocess.Popen(
