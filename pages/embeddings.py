@@ -33,6 +33,7 @@ from pages.parts.embedding_figures import (
     silhouette_figure,
 )
 from pages.parts.i18n import t
+from pages.parts.pickers import pick_run
 from pages.parts.stages import stage_label
 from storage import continual as continual_store
 from storage import queries
@@ -48,17 +49,10 @@ def mapped_runs() -> list[queries.RunRow]:
     return [r for r in calls.read(queries.list_runs, limit=500) if r.summary.mapping]
 
 
-def pick_run(runs: list[queries.RunRow]) -> int:
-    ids = [r.id for r in runs]
+def choose_run(runs: list[queries.RunRow]) -> int:
     wanted = calls.query_int("run")
     labels = {r.id: fmt.run_label(r) for r in runs}
-    chosen = st.selectbox(
-        t("embeddings.run"),
-        ids,
-        index=ids.index(wanted) if wanted in ids else 0,
-        format_func=labels.__getitem__,
-        key="emb_run",
-    )
+    chosen = pick_run(t("embeddings.run"), labels, wanted, "emb_run")
     if wanted != chosen:
         st.query_params["run"] = str(chosen)
     return chosen
@@ -176,7 +170,7 @@ def main() -> None:
         st.info(t("embeddings.no_runs"))
         st.page_link("pages/train.py", label=t("embeddings.train_link"), icon="🚀")
         return
-    run_id = pick_run(runs)
+    run_id = choose_run(runs)
     view = calls.read(load_view, run_id)
     if view is None:
         st.warning(t("embeddings.no_points", run_id=run_id))

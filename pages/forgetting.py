@@ -20,6 +20,7 @@ from engine.figures import matrix as figures_matrix
 from engine.figures import methods
 from pages.parts import bundle_ui, calls, fmt, highlight
 from pages.parts.i18n import t
+from pages.parts.pickers import pick_run
 from storage import continual as continual_store
 from storage import queries
 from storage.summary import RunSummary
@@ -133,15 +134,8 @@ def choose(runs: list[queries.RunRow]) -> tuple[queries.RunRow, list[queries.Run
     members = race(group)
     by_id.update((r.id, r) for r in members)  # a race may reach back past the newest MAX_RUNS
     candidates = members or runs
-    ids = [r.id for r in candidates]
     labels = {r.id: fmt.run_label(r) for r in candidates}
-    run_id = right.selectbox(
-        t("forgetting.run"),
-        ids,
-        index=ids.index(wanted_run) if wanted_run in ids else 0,
-        key="forget_run",
-        format_func=labels.__getitem__,
-    )
+    run_id = pick_run(t("forgetting.run"), labels, wanted_run, "forget_run", where=right)
     chosen = by_id[run_id]
     if not members:
         members = race(chosen.group_name)

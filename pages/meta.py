@@ -18,6 +18,7 @@ import streamlit as st
 from engine.figures import curves, embedding_stats, methods
 from pages.parts import calls, fmt, highlight, settings
 from pages.parts.i18n import t
+from pages.parts.pickers import pick_run
 from storage import continual as records_store
 from storage import queries
 
@@ -85,13 +86,7 @@ def choose(runs: list[queries.RunRow]) -> queries.RunRow:
     if wanted is not None and wanted not in ids:
         st.info(t("meta.not_meta", run_id=wanted))
     labels = {r.id: fmt.run_label(r) for r in runs}
-    run_id = st.selectbox(
-        t("meta.run"),
-        ids,
-        index=ids.index(wanted) if wanted in ids else 0,
-        key="meta_run",
-        format_func=labels.__getitem__,
-    )
+    run_id = pick_run(t("meta.run"), labels, wanted, "meta_run")
     return next(r for r in runs if r.id == run_id)
 
 

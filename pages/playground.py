@@ -19,6 +19,7 @@ from engine import api
 from pages.parts import calls, fmt, highlight, pre_annotate
 from pages.parts import playground_view as view
 from pages.parts.i18n import t
+from pages.parts.pickers import pick_run
 from pages.parts.stages import stage_label
 from storage import queries
 from storage.models import RunStatus
@@ -69,14 +70,7 @@ def _set_example(lang: str) -> None:
 def picker(side: str, runs: list[view.RunChoice], default_run: int, last: bool):
     """A run and one of its stages; the default stage is the first (side a) or the last."""
     labels = {run.id: run.label for run in runs}
-    ids = list(labels)
-    run_id = st.selectbox(
-        t("playground.run"),
-        ids,
-        index=ids.index(default_run) if default_run in ids else 0,
-        format_func=labels.__getitem__,
-        key=f"pg_run_{side}",
-    )
+    run_id = pick_run(t("playground.run"), labels, default_run, f"pg_run_{side}")
     stages = next(run.stages for run in runs if run.id == run_id)
     stage = st.selectbox(
         t("playground.stage"),

@@ -3,15 +3,21 @@
 
 from __future__ import annotations
 
+import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
+import numpy as np
 import torch
 
 from engine.config import RunConfig
 from engine.strategies.registry import StrategyKind as StrategyKind
 from engine.strategies.registry import register_strategy as register_strategy
 from engine.tracking.tracker import Tracker
+
+S = TypeVar("S")
 
 
 @dataclass
@@ -29,3 +35,23 @@ class RunContext:
         """One line of progress for the console / job log (never the database)."""
         if self.progress:
             print(message, flush=True)
+
+    def begin(self, section: type[S]) -> S:
+        """What every strategy's entry does first: its config section (checked to be the
+        kind's), with Python's, NumPy's and torch's generators seeded from train.seed."""
+        strategy = self.config.strategy
+        if not isinstance(strategy, section):
+            raise TypeError(f"a {section.__name__} run got a {type(strategy).__name__} section")
+        seed_everything(self.config.train.seed)
+        return strategy
+
+    def notes(self, notes: Iterable[str]) -> None:
+        """The data's notes (held-out shares, dropped types...) as progress lines."""
+        for note in notes:
+            self.say(f"note: {note}")
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)

@@ -17,6 +17,7 @@ from engine import api
 from pages.parts import fmt, highlight
 from pages.parts import playground_view as view
 from pages.parts.i18n import t
+from pages.parts.pickers import pick_run
 
 SHOWN_DOCUMENTS = 5
 SUFFIXES = {"labelstudio": "json", "conll": "conll"}  # the others are JSON Lines
@@ -41,15 +42,8 @@ def section(
     if uploaded is None:
         return
     labels = {run.id: run.label for run in runs}
-    ids = list(labels)
     left, middle, right = st.columns(3)
-    run_id = left.selectbox(
-        t("playground.run"),
-        ids,
-        index=ids.index(default_run) if default_run in ids else 0,
-        format_func=labels.__getitem__,
-        key="pg_file_run",
-    )
+    run_id = pick_run(t("playground.run"), labels, default_run, "pg_file_run", where=left)
     stages = next(run.stages for run in runs if run.id == run_id)
     stage = middle.selectbox(
         t("playground.stage"),

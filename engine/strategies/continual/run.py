@@ -17,19 +17,14 @@ from engine.probe.capture import start_mapping, stream_probe
 from engine.protocols.stream import protocol_stream
 from engine.strategies.base import RunContext, StrategyKind, register_strategy
 from engine.strategies.continual.loop import labels_until, run_stream
-from engine.strategies.finetune.run import seed_everything
 
 
 @register_strategy(StrategyKind.CONTINUAL)
 def run_continual(ctx: RunContext) -> dict[str, Any]:
-    cfg = ctx.config
-    strategy = cfg.strategy
-    assert isinstance(strategy, ContinualStrategy)
-    seed_everything(cfg.train.seed)
+    cfg, strategy = ctx.config, ctx.begin(ContinualStrategy)
     build = protocol_stream if strategy.tasks.protocol else build_stream
     stream = build(strategy.tasks, cfg.data, seed=cfg.train.seed)
-    for note in stream.notes:
-        ctx.say(f"note: {note}")
+    ctx.notes(stream.notes)
     for task in stream.tasks:
         ctx.say(f"{task.name}: {len(task.train)} train / {len(task.test)} test sentences")
     backbone = resolve_backbone(cfg.backbone)

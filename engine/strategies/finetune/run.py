@@ -19,20 +19,10 @@ from engine.models.checkpoint import save_checkpoint
 from engine.models.modes import apply_mode, count_parameters
 from engine.probe.capture import start_mapping
 from engine.strategies.base import RunContext, StrategyKind, register_strategy
+from engine.strategies.base import seed_everything as seed_everything  # re-exported
 from engine.training.loop import fit
 from engine.training.predict import evaluate, predict_tags
 from engine.training.train_state import TRAIN_STATE_DIR
-
-
-def seed_everything(seed: int) -> None:
-    import random
-
-    import numpy as np
-    import torch
-
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
 
 
 def final_test(
@@ -50,13 +40,9 @@ def final_test(
 
 @register_strategy(StrategyKind.FINETUNE)
 def run_finetune(ctx: RunContext) -> dict[str, Any]:
-    cfg = ctx.config
-    strategy = cfg.strategy
-    assert isinstance(strategy, FinetuneStrategy)
-    seed_everything(cfg.train.seed)
+    cfg, strategy = ctx.config, ctx.begin(FinetuneStrategy)
     splits: Splits = load_splits(cfg.data, seed=cfg.train.seed)
-    for note in splits.notes:
-        ctx.say(f"note: {note}")
+    ctx.notes(splits.notes)
     ctx.say(
         f"data: {len(splits.train)} train / {len(splits.dev)} dev / "
         f"{len(splits.test) if splits.test is not None else 0} test sentences, "

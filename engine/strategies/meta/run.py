@@ -20,7 +20,6 @@ from engine.data.episodes import Episode
 from engine.data.fewnerd import write_episodes
 from engine.models.checkpoint import save_checkpoint
 from engine.strategies.base import RunContext, StrategyKind, register_strategy
-from engine.strategies.finetune.run import seed_everything
 from engine.strategies.meta.config import meta_budget
 from engine.strategies.meta.data import load_meta_data
 from engine.strategies.meta.encoder import encode_set, load_encoder
@@ -37,10 +36,7 @@ def make_learner(strategy: MetaStrategy, encoder: torch.nn.Module, setup: Learne
 
 @register_strategy(StrategyKind.META)
 def run_meta(ctx: RunContext) -> dict[str, Any]:
-    cfg = ctx.config
-    strategy = cfg.strategy
-    assert isinstance(strategy, MetaStrategy)
-    seed_everything(cfg.train.seed)
+    cfg, strategy = ctx.config, ctx.begin(MetaStrategy)
     budget = meta_budget(strategy, cfg.train, gpu=ctx.device.type == "cuda")
     counts = EpisodeCounts(train=budget.train_episodes, test=budget.test_episodes)
     strategy = strategy.model_copy(update={"episodes": counts})  # what the data loader samples
@@ -49,8 +45,7 @@ def run_meta(ctx: RunContext) -> dict[str, Any]:
         f"{budget.episodes_per_batch} per update, lr {budget.lr:g}, max length {budget.max_length}"
     )
     data = load_meta_data(cfg.data, strategy, cfg.train.seed)
-    for note in data.notes:
-        ctx.say(f"note: {note}")
+    ctx.notes(data.notes)
     encoder, tokenizer, wrapper = load_encoder(cfg.backbone, ctx.dtype)
     wrapper.to(ctx.device)
     pad = SpecialIds.of(tokenizer).pad

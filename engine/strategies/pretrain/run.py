@@ -21,7 +21,6 @@ from engine.data.types import DataError, Sentence
 from engine.models.checkpoint import save_checkpoint
 from engine.probe.capture import start_mapping
 from engine.strategies.base import RunContext, StrategyKind, register_strategy
-from engine.strategies.finetune.run import seed_everything
 from engine.strategies.pretrain.corpus import load_documents, split_held_out
 from engine.strategies.pretrain.loop import perplexity, train_mlm
 from engine.strategies.pretrain.masking import MaskSpec, encode_documents
@@ -45,10 +44,7 @@ def _ppl(loss: float | None) -> float | None:
 
 @register_strategy(StrategyKind.PRETRAIN)
 def run_pretrain(ctx: RunContext) -> dict[str, Any]:
-    cfg = ctx.config
-    strategy = cfg.strategy
-    assert isinstance(strategy, PretrainStrategy)
-    seed_everything(cfg.train.seed)
+    cfg, strategy = ctx.config, ctx.begin(PretrainStrategy)
     source = strategy.corpus or cfg.data.train
     docs = load_documents(source, strategy.corpus_format)[: strategy.max_documents]
     train_docs, held_docs = split_held_out(docs, strategy.held_out, cfg.train.seed)
