@@ -209,10 +209,23 @@ def train_input(train: dict[str, Any], name: str) -> Any:
     return field_input(TrainConfig, name, train[name], f"wiz_train_{name}", options=options)
 
 
+def suggested_name(wiz: dict[str, Any]) -> str:
+    """A run name that says what the run is ("continual-lwf-news"), in place of the bare
+    default "run" that every run would otherwise share in the tables."""
+    if wiz["name"] != RunConfig.model_fields["name"].default:
+        return wiz["name"]
+    strategy = wiz.get("strategy") or {}
+    how = strategy.get("method") or strategy.get("mode") or ""
+    data = str((wiz.get("data") or {}).get("train") or "")
+    data = data.removeprefix("builtin:").replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    parts = [strategy.get("kind", "finetune"), how, data[:40]]
+    return "-".join(p for p in parts if p)[:200] or "run"
+
+
 def hyper_step(wiz: dict[str, Any]) -> None:
     wiz["name"] = st.text_input(
         t("train.run_name"),
-        value=wiz["name"],
+        value=suggested_name(wiz),
         key="wiz_name",
         max_chars=200,
         help=field_help(RunConfig, "name"),

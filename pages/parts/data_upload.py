@@ -9,6 +9,7 @@ imported in this run, so the page's Inspect can switch to it.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import streamlit as st
@@ -24,6 +25,9 @@ SPAN_FORMATS = ("labelstudio", "labelstudio-min", "doccano", "prodigy", "spacy")
 SPAN_POLICIES = ("snap", "reject")
 PREFIX_POLICIES = ("reject", "suggested", "map_to_o")
 SHOWN_PAIRS = 3  # unknown tags named in the repair choice
+
+# File names that say which split a file was, not what the data is.
+GENERIC_STEMS = frozenset({"train", "dev", "test", "valid", "validation", "data", "upload"})
 
 
 def upload_section() -> str | None:
@@ -159,6 +163,8 @@ def import_form(
 ) -> str | None:
     """Name and import; the new dataset's path when it was imported in this run."""
     stem = check.display_name.rsplit(".", 1)[0] or "upload"
+    if stem.lower() in GENERIC_STEMS:  # "test" as a dataset name reads like a split
+        stem = f"upload-{datetime.now(UTC):%Y%m%d-%H%M}-{stem}"
     name = st.text_input(t("data.name"), value=stem, key="data_import_name", max_chars=200)
     repair = True
     if check.needs_repair:  # a clean file has nothing to accept: no box at all

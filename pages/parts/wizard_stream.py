@@ -227,7 +227,8 @@ def race_configs(
 def launch_race(cfg: RunConfig, methods: list[str], params: dict[str, dict[str, Any]]) -> str:
     """Submit one run per method under one group_name; returns the group's name."""
     configs = race_configs(cfg, methods, params)  # all validated before any is queued
-    group = f"race-{cfg.name}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+    base = cfg.name if cfg.name.startswith("race") else f"race-{cfg.name}"  # never race-race-
+    group = f"{base}-{datetime.now(UTC):%Y%m%d-%H%M%S}"
     for one in configs:
         api.submit(one, group_name=group)
     return group

@@ -184,3 +184,11 @@ def test_uploader_and_formats_help_in_both_languages(fake_jobs):
     at.run()
     uploader = at.file_uploader(key="data_upload")
     assert uploader.label.startswith("标注数据文件") and "自动识别" in uploader.help
+
+
+def test_a_file_named_after_a_split_gets_a_name_that_is_not_the_split(fake_jobs):
+    at = upload(open_page("pages/data.py"), "test.txt", CLEAN)
+    name = at.text_input(key="data_import_name").value
+    assert name != "test" and name.startswith("upload-") and name.endswith("-test")
+    at = upload(open_page("pages/data.py"), "reuters.conll", CLEAN)
+    assert at.text_input(key="data_import_name").value == "reuters"

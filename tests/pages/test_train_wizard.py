@@ -458,3 +458,14 @@ def test_a_meta_run_says_which_training_settings_it_uses(fake_jobs):
     assert "Learning rate" in note and "Epochs" in note.split("ignores")[1]
     _click(at, "wiz_next_hyperparameters")
     assert any("meta-learning run uses" in i.value and "Batch size" in i.value for i in at.info)
+
+
+def test_the_default_run_name_says_what_the_run_is(fake_jobs):
+    at = open_page("pages/train.py")
+    at.radio(key="wiz_data_source").set_value("Built-in corpus")
+    at.selectbox(key="wiz_builtin").set_value("science")
+    _click(at, "wiz_next_data")
+    at.radio(key="wiz_backbone").set_value("tiny")
+    _click(at, "wiz_next_backbone")
+    _click(at, "wiz_next_strategy")
+    assert at.text_input(key="wiz_name").value == "finetune-full-science"  # not the bare "run"
