@@ -15,30 +15,9 @@ from engine.strategies.meta.maml import first_order_meta_grads, prototype_head, 
 from engine.strategies.meta.nnshot import NNShot
 from engine.strategies.meta.projection import kept_tokens, pca_2d, prototype_map
 from engine.strategies.meta.protonet import ProtoNet, prototype_logits
+from tests.engine.word_tokenizer import WordTokenizer
 
 # ---- a toy world: words whose first letter says their class ------------------------------
-
-
-class WordTokenizer:
-    """One id per word, no special tokens: enough of a tokenizer for encode_set."""
-
-    cls_token_id = bos_token_id = sep_token_id = eos_token_id = None
-    pad_token_id, unk_token_id = 0, 1
-
-    def __init__(self) -> None:
-        self.vocab: dict[str, int] = {}
-
-    def __call__(self, sentences, is_split_into_words=True, add_special_tokens=False):
-        ids = [[self.vocab.setdefault(w, len(self.vocab) + 2) for w in s] for s in sentences]
-        return _Encoding(ids)
-
-
-class _Encoding(dict):
-    def __init__(self, ids):
-        super().__init__(input_ids=ids)
-
-    def word_ids(self, i):
-        return list(range(len(self["input_ids"][i])))
 
 
 class ToyEncoder(torch.nn.Module):
