@@ -33,7 +33,7 @@ from pages.parts.embedding_figures import (
     silhouette_figure,
 )
 from pages.parts.i18n import t
-from pages.parts.pickers import pick_run
+from pages.parts.pickers import no_runs_yet, pick_run
 from pages.parts.stages import stage_label
 from storage import continual as continual_store
 from storage import queries
@@ -166,9 +166,7 @@ def main() -> None:
     st.title(t("embeddings.title"))
     st.caption(t("embeddings.intro"))
     runs = mapped_runs()
-    if not runs:
-        st.info(t("embeddings.no_runs"))
-        st.page_link("pages/train.py", label=t("embeddings.train_link"), icon="🚀")
+    if no_runs_yet(runs, t("embeddings.no_runs"), t("embeddings.train_link")):
         return
     run_id = choose_run(runs)
     view = calls.read(load_view, run_id)

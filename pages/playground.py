@@ -19,7 +19,7 @@ from engine import api
 from pages.parts import calls, fmt, highlight, pre_annotate
 from pages.parts import playground_view as view
 from pages.parts.i18n import t
-from pages.parts.pickers import pick_run
+from pages.parts.pickers import no_runs_yet, pick_run
 from pages.parts.stages import stage_label
 from storage import queries
 from storage.models import RunStatus
@@ -125,9 +125,7 @@ def page() -> None:
     st.title(t("playground.title"))
     st.caption(t("playground.intro"))
     runs = runs_with_checkpoints()
-    if not runs:
-        st.info(t("playground.no_runs"))
-        st.page_link("pages/train.py", label=t("playground.go_train"), icon="🚀")
+    if no_runs_yet(runs, t("playground.no_runs"), t("playground.go_train")):
         return
     st.session_state.setdefault("pg_text", EXAMPLES["en"])
     st.text_area(t("playground.text"), key="pg_text", height=90, max_chars=2000)

@@ -2,9 +2,9 @@
 
 A run's page: status, device and error; live loss and dev-F1 curves (a fragment that reruns
 every 2 s while the run is PENDING or RUNNING: no background thread touches st.*); per-type
-precision/recall/F1 of the final test evaluation (else the last dev one); the log tail; Cancel;
-downloads of the config, every metric point as CSV, and the checkpoint as a zip (built only
-when the button is clicked).
+precision/recall/F1 of the final test evaluation, else the last dev one (pages.parts.run_scores);
+the log tail; Cancel; downloads of the config, every metric point as CSV, and the checkpoint as
+a zip (built only when the button is clicked).
 """
 
 from __future__ import annotations
@@ -17,18 +17,18 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from engine import api
-from engine.figures import bars as figures_bars
 from engine.figures import confusion as figures_confusion
 from engine.figures import curves as figures_curves
 from pages.parts import bundle_ui, calls, downloads, fmt, highlight, settings
 from pages.parts.i18n import t
+from pages.parts.pickers import no_runs_yet
+from pages.parts.run_scores import per_type_section
 from storage import continual as continual_store
 from storage import queries
 from storage.models import RunStatus
 
 LIVE_EVERY_S = 2
 CURVES = ("train_loss", "dev_f1")
-SCORES = ("precision", "recall", "f1")
 
 
 # ---- the list ---------------------------------------------------------------------------------
@@ -58,9 +58,8 @@ def run_list() -> None:
         for r in rows
         if (not statuses or r.status.value in statuses) and (kind == "any" or r.kind == kind)
     ]
-    if not rows:
-        st.info(t("runs.no_match") if statuses or kind != "any" else t("runs.no_runs"))
-        st.page_link("pages/train.py", label=t("runs.start_one"), icon="🚀")
+    hint = t("runs.no_match") if statuses or kind != "any" else t("runs.no_runs")
+    if no_runs_yet(rows, hint, t("runs.start_one")):
         return
     configs = calls.read(queries.run_configs, [r.id for r in rows])
     names = {d.path: d.name for d in calls.read(queries.list_datasets) if d.path}
@@ -336,75 +335,6 @@ def curve_figure(
         log_y=log_y and smooth,
         score=key == "dev_f1",
     )
-
-
-def per_type_section(run_id: int) -> None:
-    evaluations = calls.read(queries.evaluations, run_id)
-    tests = [e for e in evaluations if e.split == "test"]
-    devs = [e for e in evaluations if e.split == "dev"]
-    chosen = tests[-1] if tests else (devs[-1] if devs else None)
-    st.subheader(t("runs.per_type"))
-    if chosen is None:
-        st.caption(t("runs.no_eval"))
-        return
-    if chosen.split == "test" and chosen.task is not None:  # a task stream, between its tasks
-        rows, per_type, numeric = stream_rows(tests), stream_scores(tests), ()
-    else:
-        where = t("runs.where", split=chosen.split, stage=chosen.stage)
-        if chosen.step is not None:
-            where = t("runs.where_step", where=where, step=chosen.step)
-        from_test = t("runs.from_final_test", where=where)
-        st.caption(from_test if tests else t("runs.from_latest_dev", where=where))
-        per_type, numeric = chosen.per_type, SCORES
-        overall = {"precision": chosen.precision, "recall": chosen.recall, "f1": chosen.f1,
-                   "support": chosen.support}  # fmt: skip
-        columns = (*SCORES, "support")
-        rows = [{"type": k, **{m: s[m] for m in columns}} for k, s in sorted(per_type.items())]
-        rows.append({"type": t("runs.overall"), **overall})
-    headers = {name: t(f"runs.col.{name}") for name in ("type", *SCORES, "support")}
-    left, right = st.columns([2, 3])
-    left.dataframe(
-        pd.DataFrame(rows),
-        hide_index=True,
-        width="stretch",
-        key="run_per_type",
-        column_config=fmt.column_labels(headers, scores=numeric),
-    )
-    figure = figures_bars.per_type_bars(per_type, metrics={m: headers[m] for m in SCORES})
-    right.plotly_chart(figure, key="run_per_type_chart")
-
-
-def stream_stage(tests: list[queries.EvaluationRow]) -> tuple[str, int]:
-    """The latest stage of a task stream's test evaluations, named, and how many tasks were
-    taught by then (its stages come in order: before any task, after task 1, ...)."""
-    stages = list(dict.fromkeys(e.stage for e in tests if e.task is not None))
-    taught = len(stages) - 1
-    return (t("forgetting.before") if taught < 1 else t("forgetting.after_task", n=taught)), taught
-
-
-def stream_scores(tests: list[queries.EvaluationRow]) -> dict[str, dict[str, Any]]:
-    """Each type's scores at the latest stage, on its own task's test data; {} when its task
-    is not taught yet (so its bars stay empty rather than showing an untaught 0)."""
-    latest, (_, taught) = tests[-1].stage, stream_stage(tests)
-    found: dict[str, dict[str, Any]] = {}
-    for e in (e for e in tests if e.stage == latest and e.task is not None):
-        for kind, scores in e.per_type.items():
-            found[kind] = dict(scores) if e.task < taught else {}
-    return found
-
-
-def stream_rows(tests: list[queries.EvaluationRow]) -> list[dict[str, Any]]:
-    """The per-type table of a task stream's latest stage, "-" for types not taught yet."""
-    stage, _ = stream_stage(tests)
-    step = tests[-1].step
-    st.caption(t("runs.from_stage_test", stage=stage, step="-" if step is None else step))
-    supports = {k: s.get("support") for e in tests for k, s in e.per_type.items()}
-    rows = []
-    for kind, scores in sorted(stream_scores(tests).items()):
-        name = kind if scores else t("runs.not_taught", type=kind)
-        shown = {m: fmt.format_score(scores.get(m)) for m in SCORES}
-        rows.append({"type": name, **shown, "support": supports.get(kind)})
-    return rows
 
 
 with calls.friendly(t("errors.show_runs")):

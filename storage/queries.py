@@ -1,8 +1,9 @@
 """Read helpers for the dashboard pages and the CLI.
 
-Every function takes the session first and returns plain frozen dataclasses, lists or dicts,
-never ORM objects: a page can keep the result across Streamlit reruns without any chance of
-a lazy load on a closed session.
+Every function takes the session first and returns plain frozen dataclasses (storage.rows,
+re-exported here), lists or dicts, never ORM objects: a page can keep the result across
+Streamlit reruns without any chance of a lazy load on a closed session. `list_datasets` lives
+in storage.datasets and is re-exported here.
 
 Usage::
 
@@ -15,8 +16,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -31,103 +30,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from storage.models import Artifact, Dataset, Evaluation, MetricPoint, Run, RunStatus
+from storage.datasets import list_datasets as list_datasets
+from storage.models import Artifact, Evaluation, MetricPoint, Run, RunStatus
+from storage.rows import FRESH as _FRESH
+from storage.rows import ArtifactRow as ArtifactRow
+from storage.rows import DatasetRow as DatasetRow
+from storage.rows import EvaluationRow as EvaluationRow
+from storage.rows import MetricPointRow as MetricPointRow
+from storage.rows import RunDetail as RunDetail
+from storage.rows import RunRow as RunRow
+from storage.rows import copy_fields
 from storage.summary import RunSummary
-
-# A session may be reused (expire_on_commit=False keeps loaded objects); always overwrite
-# identity-map objects with the rows just read, so results are never stale.
-_FRESH = {"populate_existing": True}
-
-
-@dataclass(frozen=True, slots=True)
-class RunRow:
-    """What a run list shows about one run."""
-
-    id: int
-    name: str
-    kind: str
-    method: str
-    status: RunStatus
-    device: str | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    summary: RunSummary
-    group_name: str | None
-    parent_id: int | None
-    error: str | None
-    cancel_requested: bool
-    paused_before_task: int | None  # a paced continual run waits to learn this task
-    resumed_from: dict[str, Any] | None  # {run, epoch, step, train_state} of `engine resume`
-
-
-@dataclass(frozen=True, slots=True)
-class RunDetail(RunRow):
-    """Everything about one run, for its detail page and `engine show`."""
-
-    config: dict[str, Any]
-    device_info: dict[str, Any] | None
-    pid: int | None
-    heartbeat_at: datetime | None
-    log_path: str | None
-    backend: str
-
-
-@dataclass(frozen=True, slots=True)
-class EvaluationRow:
-    """One evaluation with its per-type scores: {type: {precision, recall, f1, support}}."""
-
-    id: int
-    run_id: int
-    split: str
-    stage: str
-    task: int | None
-    step: int | None
-    precision: float
-    recall: float
-    f1: float
-    support: int
-    created_at: datetime
-    per_type: dict[str, dict[str, float | int]]
-
-
-@dataclass(frozen=True, slots=True)
-class MetricPointRow:
-    """One logged scalar, as stored (for exports such as a metrics CSV)."""
-
-    step: int
-    key: str
-    value: float
-    task: int | None
-    wall_time: float
-
-
-@dataclass(frozen=True, slots=True)
-class ArtifactRow:
-    """A file a run produced."""
-
-    id: int
-    run_id: int
-    kind: str
-    path: str
-    stage: str | None
-    created_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class DatasetRow:
-    """A dataset known to the lab, with its statistics."""
-
-    id: int
-    name: str
-    kind: str
-    path: str | None
-    fmt: str
-    scheme: str
-    n_sentences: int
-    n_tokens: int
-    entity_counts: dict[str, int]
-    created_at: datetime
 
 
 def list_runs(
@@ -252,36 +165,7 @@ def artifacts(session: Session, run_id: int, kind: str | None = None) -> list[Ar
     if kind is not None:
         query = query.where(Artifact.kind == kind)
     query = query.execution_options(**_FRESH)
-    return [
-        ArtifactRow(
-            id=a.id,
-            run_id=a.run_id,
-            kind=a.kind,
-            path=a.path,
-            stage=a.stage,
-            created_at=a.created_at,
-        )
-        for a in session.scalars(query)
-    ]
-
-
-def list_datasets(session: Session) -> list[DatasetRow]:
-    """All datasets, by name."""
-    return [
-        DatasetRow(
-            id=d.id,
-            name=d.name,
-            kind=d.kind,
-            path=d.path,
-            fmt=d.fmt,
-            scheme=d.scheme,
-            n_sentences=d.n_sentences,
-            n_tokens=d.n_tokens,
-            entity_counts=dict(d.entity_counts),
-            created_at=d.created_at,
-        )
-        for d in session.scalars(select(Dataset).order_by(Dataset.name).execution_options(**_FRESH))
-    ]
+    return [copy_fields(ArtifactRow, a) for a in session.scalars(query)]
 
 
 def _series_filter(
@@ -339,28 +223,13 @@ def _downsampled(
 
 
 def _run_fields(run: Run) -> dict[str, Any]:
-    return {
-        "id": run.id,
-        "name": run.name,
-        "kind": run.kind,
-        "method": run.method,
-        "status": run.status,
-        "device": run.device,
-        "created_at": run.created_at,
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-        "summary": RunSummary.from_stored(run.summary),
-        "group_name": run.group_name,
-        "parent_id": run.parent_id,
-        "error": run.error,
-        "cancel_requested": run.cancel_requested,
-        "paused_before_task": run.paused_before_task,
-        "resumed_from": None if run.resumed_from is None else dict(run.resumed_from),
-    }
+    """The fields of a run's row that are not copied as they are."""
+    resumed = None if run.resumed_from is None else dict(run.resumed_from)
+    return {"summary": RunSummary.from_stored(run.summary), "resumed_from": resumed}
 
 
 def _run_row(run: Run) -> RunRow:
-    return RunRow(**_run_fields(run))
+    return copy_fields(RunRow, run, **_run_fields(run))
 
 
 def _evaluation_row(evaluation: Evaluation) -> EvaluationRow:
@@ -373,20 +242,7 @@ def _evaluation_row(evaluation: Evaluation) -> EvaluationRow:
         }
         for score in evaluation.type_scores
     }
-    return EvaluationRow(
-        id=evaluation.id,
-        run_id=evaluation.run_id,
-        split=evaluation.split,
-        stage=evaluation.stage,
-        task=evaluation.task,
-        step=evaluation.step,
-        precision=evaluation.precision,
-        recall=evaluation.recall,
-        f1=evaluation.f1,
-        support=evaluation.support,
-        created_at=evaluation.created_at,
-        per_type=per_type,
-    )
+    return copy_fields(EvaluationRow, evaluation, per_type=per_type)
 
 
 def active_runs(session: Session, *, backend: str) -> list[RunDetail]:
@@ -402,12 +258,7 @@ def active_runs(session: Session, *, backend: str) -> list[RunDetail]:
 
 
 def _run_detail(run: Run) -> RunDetail:
-    return RunDetail(
-        **_run_fields(run),
-        config=dict(run.config),
-        device_info=None if run.device_info is None else dict(run.device_info),
-        pid=run.pid,
-        heartbeat_at=run.heartbeat_at,
-        log_path=run.log_path,
-        backend=run.backend,
+    device_info = None if run.device_info is None else dict(run.device_info)
+    return copy_fields(
+        RunDetail, run, **_run_fields(run), config=dict(run.config), device_info=device_info
     )

@@ -2,7 +2,8 @@
 
 Every function takes the session first and never commits: the caller's `write_session()`
 decides the transaction. Status changes are conditional UPDATEs, so two processes racing to
-finish the same run cannot both win.
+finish the same run cannot both win. `upsert_dataset` lives in storage.datasets and is
+re-exported here.
 
 Usage::
 
@@ -21,16 +22,16 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from storage.datasets import upsert_dataset as upsert_dataset
 from storage.db import StorageError
 from storage.models import (
     TERMINAL_STATES,
     Artifact,
-    Dataset,
     Evaluation,
     MetricPoint,
     Run,
@@ -106,47 +107,39 @@ def transition(
     return _conditional_update(session, run_id, ALLOWED_SOURCES[new_status], values)
 
 
-def mark_running(
-    session: Session,
-    run_id: int,
-    *,
-    pid: int,
-    device: str,
-    device_info: dict[str, Any] | None = None,
-) -> bool:
+class WorkerProcess(TypedDict):
+    """The process a RUNNING run is in: what mark_running and claim_run record."""
+
+    pid: int
+    device: str
+    device_info: NotRequired[dict[str, Any] | None]
+
+
+def mark_running(session: Session, run_id: int, **process: Unpack[WorkerProcess]) -> bool:
     """PENDING -> RUNNING, recording the worker's pid and device and a first heartbeat."""
     now = utcnow()
-    values = {
-        "status": RunStatus.RUNNING,
-        "started_at": now,
-        "heartbeat_at": now,
-        "pid": pid,
-        "device": device,
-        "device_info": device_info,
-    }
+    values = {"status": RunStatus.RUNNING, "started_at": now, "heartbeat_at": now}
+    values |= {"device_info": None, **process}
     return _conditional_update(session, run_id, ALLOWED_SOURCES[RunStatus.RUNNING], values)
 
 
-def claim_run(
-    session: Session,
-    run_id: int,
-    *,
-    pid: int,
-    device: str,
-    device_info: dict[str, Any] | None = None,
-) -> bool:
+def claim_run(session: Session, run_id: int, **process: Unpack[WorkerProcess]) -> bool:
     """Make `pid` the run's process: PENDING -> RUNNING, or adopt a RUNNING row started for it.
 
     The launcher marks a job RUNNING with its child's pid in the transaction that starts it, so
     no second dispatcher starts it again; the worker then claims that row here. A RUNNING row
     with another pid belongs to someone else: False, nothing written.
     """
-    if mark_running(session, run_id, pid=pid, device=device, device_info=device_info):
+    if mark_running(session, run_id, **process):
         return True
     statement = (
         update(Run)
-        .where(Run.id == run_id, Run.status == RunStatus.RUNNING, Run.pid == pid)
-        .values(device=device, device_info=device_info, heartbeat_at=utcnow())
+        .where(Run.id == run_id, Run.status == RunStatus.RUNNING, Run.pid == process["pid"])
+        .values(
+            device=process["device"],
+            device_info=process.get("device_info"),
+            heartbeat_at=utcnow(),
+        )
         .returning(Run.id)
     )
     result = session.execute(statement, execution_options={"synchronize_session": "fetch"})
@@ -318,44 +311,6 @@ def delete_run(session: Session, run_id: int) -> bool:
         execution_options={"synchronize_session": "fetch"},
     )
     return result.scalar_one_or_none() is not None
-
-
-def upsert_dataset(
-    session: Session,
-    *,
-    name: str,
-    kind: str,
-    path: str | None,
-    fmt: str,
-    scheme: str,
-    n_sentences: int,
-    n_tokens: int,
-    entity_counts: Mapping[str, int],
-) -> int:
-    """Insert the dataset called `name`, or update it if it exists; returns its id."""
-    values = {
-        "kind": kind,
-        "path": None if path is None else str(path),
-        "fmt": fmt,
-        "scheme": scheme,
-        "n_sentences": n_sentences,
-        "n_tokens": n_tokens,
-        "entity_counts": dict(entity_counts),
-    }
-    # Select-then-write is race-free under write_session's write lock (BEGIN IMMEDIATE on
-    # SQLite, the advisory lock on PostgreSQL); elsewhere the unique constraint on name turns a
-    # lost race into an IntegrityError.
-    existing = session.execute(select(Dataset.id).where(Dataset.name == name)).scalar()
-    if existing is not None:
-        session.execute(
-            update(Dataset).where(Dataset.id == existing).values(**values),
-            execution_options={"synchronize_session": "fetch"},
-        )
-        return existing
-    dataset = Dataset(name=name, **values)
-    session.add(dataset)
-    session.flush()
-    return dataset.id
 
 
 def _conditional_update(

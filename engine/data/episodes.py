@@ -160,7 +160,14 @@ def greedy_pick(
 
 
 class EpisodeSampler:
-    """Episodes from one pool of sentences; episode i depends only on (seed, i)."""
+    """Episodes from one pool of sentences; episode i depends only on (seed, i).
+
+    The sampling walk is shared with engine.protocols.few_nerd.FewNerdSampler, which overrides
+    the three places where Few-NERD's published rule differs: which sentences are candidates
+    (`candidates_for`), the query's order (`_query_order`) and the relabelling (`_relabel`).
+    """
+
+    rng_name = "episode"  # seeds the episode's random draws: f"{rng_name}:{seed}:{index}"
 
     def __init__(
         self,
@@ -190,34 +197,48 @@ class EpisodeSampler:
                     self.by_type[t].append(i)
 
     def episode(self, index: int) -> Episode:
-        rng = random.Random(f"episode:{self.seed}:{index}")
+        rng = random.Random(f"{self.rng_name}:{self.seed}:{index}")
         for _ in range(ATTEMPTS):
             types = sorted(rng.sample(self.types, self.n_way))
             found = self._try(types, rng)
             if found is not None:
                 return found
-        scarce = sorted(self.types, key=lambda t: len(self.by_type[t]))[: self.n_way]
         raise EpisodeError(
             f"cannot sample a {self.n_way}-way {self.k_shot}~{2 * self.k_shot}-shot episode "
-            f"with a disjoint query set: too few sentences mention "
-            + ", ".join(f"{t} ({len(self.by_type[t])})" for t in scarce)
+            + self._why_not()
         )
 
+    def _why_not(self) -> str:
+        scarce = sorted(self.types, key=lambda t: len(self.by_type[t]))[: self.n_way]
+        return "with a disjoint query set: too few sentences mention " + ", ".join(
+            f"{t} ({len(self.by_type[t])})" for t in scarce
+        )
+
+    def candidates_for(self, types: Sequence[str]) -> list[int]:
+        """Sentences that mention an episode type (their other types become O)."""
+        return sorted({i for t in types for i in self.by_type[t]})
+
+    def _query_order(self, rest: list[int], rng: random.Random) -> list[int]:
+        return rest  # the rest of the support's order
+
+    def _relabel(self, index: int, types: Sequence[str]) -> Sentence:
+        return keep_types(self.sentences[index], types)
+
     def _try(self, types: list[str], rng: random.Random) -> Episode | None:
-        candidates = sorted({i for t in types for i in self.by_type[t]})
+        candidates = self.candidates_for(types)
         rng.shuffle(candidates)
         support = greedy_pick(self.counts, candidates, types, self.k_shot)
         if support is None:
             return None
         taken = set(support)
-        rest = [i for i in candidates if i not in taken]
+        rest = self._query_order([i for i in candidates if i not in taken], rng)
         query = greedy_pick(self.counts, rest, types, self.query_shot)
         if query is None:
             return None
         return Episode(
             tuple(types),
-            tuple(keep_types(self.sentences[i], types) for i in support),
-            tuple(keep_types(self.sentences[i], types) for i in query),
+            tuple(self._relabel(i, types) for i in support),
+            tuple(self._relabel(i, types) for i in query),
         )
 
     def episodes(self, count: int, start: int = 0) -> Iterator[Episode]:

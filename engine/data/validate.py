@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -201,13 +201,7 @@ def _saved_splits(path: Path) -> list[str]:
 
 
 def _problem_dict(problem: Problem) -> dict[str, Any]:
-    return {
-        "file": problem.file,
-        "line": problem.line,
-        "severity": problem.severity,
-        "reason": problem.reason,
-        "text": str(problem),
-    }
+    return {**asdict(problem), "text": str(problem)}
 
 
 def _file_text(report: FileReport) -> str:

@@ -31,10 +31,17 @@ def ema(values: Sequence[float], alpha: float) -> list[float]:
     return out
 
 
-def _y_axis(score: bool, log_y: bool, y_title: str | None) -> dict[str, object]:
-    if score:  # F1 and friends live in [0, 1]; a log scale would hide 0
-        return {"range": SCORE_RANGE, "title": y_title}
-    return {"type": "log" if log_y else "linear", "title": y_title}
+def _finish_axes(
+    figure: go.Figure, title: str | None, height: int, x_title: str | None, y_title: str | None,
+    score: bool, log_y: bool, **layout: object,
+) -> go.Figure:  # fmt: skip
+    """The layout every curve chart shares: its titles, and a y axis that is [0, 1] for a
+    score (a log scale would hide 0), else linear or log."""
+    if score:
+        y_axis = {"range": SCORE_RANGE, "title": y_title}
+    else:
+        y_axis = {"type": "log" if log_y else "linear", "title": y_title}
+    return finish(figure, title=title, height=height, xaxis_title=x_title, yaxis=y_axis, **layout)
 
 
 def metric_curve(
@@ -70,14 +77,9 @@ def metric_curve(
             x=list(x), y=list(values), mode=mode(len(values)), name=name or title or "",
             line={"color": LINE}, cliponaxis=False,
         )  # fmt: skip
-    return finish(
-        figure,
-        title=title,
-        height=height,
-        xaxis_title=x_title,
-        yaxis=_y_axis(score, log_y, y_title),
-        showlegend=smooth,
-        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1.0, "xanchor": "right"},
+    legend = {"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1.0, "xanchor": "right"}
+    return _finish_axes(
+        figure, title, height, x_title, y_title, score, log_y, showlegend=smooth, legend=legend
     )
 
 
@@ -102,10 +104,4 @@ def overlay(
             line={"color": colour(i)},
             error_y={"type": "data", "array": [e or 0.0 for e in errors]} if errors else None,
         )  # fmt: skip
-    return finish(
-        figure,
-        title=title,
-        height=height,
-        xaxis_title=x_title,
-        yaxis=_y_axis(score, log_y, y_title),
-    )
+    return _finish_axes(figure, title, height, x_title, y_title, score, log_y)

@@ -11,7 +11,8 @@ the same way (Q for K) from the candidates not in the support. Mentions are coun
 labels, so two adjacent mentions of one type count once.
 
 `engine.data.episodes.greedy_pick` is that greedy rule (drawing with rejection until done is
-walking a random order, since a sentence once refused stays refused), so it is reused here.
+walking a random order, since a sentence once refused stays refused), so `FewNerdSampler` is an
+`EpisodeSampler` that overrides only its candidates, its query order and its relabelling.
 What `engine.data.episodes.EpisodeSampler` does differently, and `FewNerdSampler` does not
 with `candidates="episode-only"` (the published rule):
 - EpisodeSampler takes every sentence mentioning an episode type and turns the others into O;
@@ -39,20 +40,13 @@ per batch / max length / tau: 5-way 1~2 shot 8 / 64 / 0.32, 5-way 5~10 shot 1 / 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine.data.episodes import (
-    ATTEMPTS,
-    Episode,
-    EpisodeError,
-    EpisodeSampler,
-    greedy_pick,
-    mention_counts,
-)
+from engine.data.episodes import Episode, EpisodeSampler
 from engine.data.types import Sentence
 
 FEW_NERD = "Ding et al. 2021, Few-NERD (ACL-IJCNLP); code: github.com/thunlp/Few-NERD"
@@ -137,38 +131,25 @@ def detect_setting(path: str | Path) -> Literal["intra", "inter"] | None:
     return None
 
 
-class FewNerdSampler:
+class FewNerdSampler(EpisodeSampler):
     """Episodes by Few-NERD's rule; episode i depends only on (seed, i)."""
+
+    rng_name = "fewnerd"
 
     def __init__(
         self,
         sentences: Sequence[Sentence],
         types: Sequence[str],
         *,
-        n_way: int,
-        k_shot: int,
-        query_shot: int | None = None,
-        seed: int | str = 0,
         candidates: Candidates = "episode-only",
+        **options: Any,
     ):
-        self.types = sorted(types)
-        if n_way > len(self.types):
-            raise EpisodeError(f"{n_way}-way episodes need {n_way} types, not {len(self.types)}")
-        self.sentences = list(sentences)
-        self.n_way, self.k_shot = n_way, k_shot
-        self.query_shot = query_shot or k_shot
-        self.seed, self.candidates = seed, candidates
-        self.counts = [mention_counts(s.tags) for s in self.sentences]
-        self._any: EpisodeSampler | None = None
-        if candidates == "any":
-            self._any = EpisodeSampler(
-                self.sentences,
-                self.types,
-                n_way=n_way,
-                k_shot=k_shot,
-                query_shot=self.query_shot,
-                seed=seed,
-            )
+        """`options`: n_way, k_shot, query_shot and seed, as EpisodeSampler takes them."""
+        super().__init__(sentences, types, **options)
+        self.candidates = candidates
+        self._any = (
+            EpisodeSampler(self.sentences, self.types, **options) if candidates == "any" else None
+        )
 
     def candidates_for(self, types: Sequence[str]) -> list[int]:
         """Sentences that mention an episode type and nothing else (Few-NERD's `valid`)."""
@@ -178,37 +159,17 @@ class FewNerdSampler:
     def episode(self, index: int) -> Episode:
         if self._any is not None:
             return self._any.episode(index)
-        rng = random.Random(f"fewnerd:{self.seed}:{index}")
-        for _ in range(ATTEMPTS):
-            types = sorted(rng.sample(self.types, self.n_way))
-            found = self._try(types, rng)
-            if found is not None:
-                return found
-        raise EpisodeError(
-            f"cannot sample a {self.n_way}-way {self.k_shot}~{2 * self.k_shot}-shot episode "
+        return super().episode(index)
+
+    def _why_not(self) -> str:
+        return (
             "from sentences that mention only episode types; use candidates='any' for corpora "
             "that mention many types per sentence"
         )
 
-    def _try(self, types: list[str], rng: random.Random) -> Episode | None:
-        pool = self.candidates_for(types)
-        rng.shuffle(pool)
-        support = greedy_pick(self.counts, pool, types, self.k_shot)
-        if support is None:
-            return None
-        taken = set(support)
-        rest = [i for i in pool if i not in taken]
+    def _query_order(self, rest: list[int], rng: random.Random) -> list[int]:
         rng.shuffle(rest)  # Few-NERD draws the query afresh from the same candidates
-        query = greedy_pick(self.counts, rest, types, self.query_shot)
-        if query is None:
-            return None
-        # candidates mention episode types only, so nothing needs relabelling
-        return Episode(
-            tuple(types),
-            tuple(self.sentences[i] for i in support),
-            tuple(self.sentences[i] for i in query),
-        )
+        return rest
 
-    def episodes(self, count: int, start: int = 0) -> Iterator[Episode]:
-        for i in range(start, start + count):
-            yield self.episode(i)
+    def _relabel(self, index: int, types: Sequence[str]) -> Sentence:
+        return self.sentences[index]  # candidates mention episode types only

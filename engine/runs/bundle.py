@@ -32,6 +32,7 @@ import yaml
 from engine.runs.run_data import RunData, collect_run
 from storage import exports
 from storage.queries import MetricPointRow
+from storage.rows import same_named
 
 FORMAT = "lifelong-ner-lab-bundle"
 VERSION = 1
@@ -86,20 +87,15 @@ def matrices_csv(run: RunData) -> str:
     return _csv_text(MATRIX_COLUMNS, run.cells)
 
 
+# What run.json holds of a run, in this order (its records travel as files of their own).
+RUN_JSON_FIELDS = (
+    "id", "name", "kind", "method", "status", "summary", "group_name", "parent_id", "device",
+    "error", "times",
+)  # fmt: skip
+
+
 def run_json(run: RunData) -> dict[str, Any]:
-    return {
-        "id": run.id,
-        "name": run.name,
-        "kind": run.kind,
-        "method": run.method,
-        "status": run.status,
-        "summary": run.summary.stored(),
-        "group_name": run.group_name,
-        "parent_id": run.parent_id,
-        "device": run.device,
-        "error": run.error,
-        "times": run.times,
-    }
+    return {**same_named(run, RUN_JSON_FIELDS), "summary": run.summary.stored()}
 
 
 def _summary_stage(run: RunData) -> str | None:

@@ -18,6 +18,7 @@ from engine.models.checkpoint import is_checkpoint
 from storage import continual as continual_store
 from storage import queries
 from storage.db import read_session
+from storage.rows import copy_fields
 from storage.summary import RunSummary
 
 # (step, key, value, task, wall_time)
@@ -96,18 +97,10 @@ def collect_run(run_id: int) -> RunData:
     for artifact in artifacts:  # oldest first: a later artifact of the same stage wins
         if is_checkpoint(Path(artifact.path)):
             checkpoints[artifact.stage or "final"] = artifact.path
-    return RunData(
-        id=detail.id,
-        name=detail.name,
-        kind=detail.kind,
-        method=detail.method,
+    return copy_fields(
+        RunData,
+        detail,
         status=str(detail.status),
-        config=detail.config,
-        summary=detail.summary,
-        group_name=detail.group_name,
-        parent_id=detail.parent_id,
-        device=detail.device,
-        error=detail.error,
         times={
             "created_at": _iso(detail.created_at),
             "started_at": _iso(detail.started_at),

@@ -7,12 +7,13 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
 
 from engine.config import RunConfig
+from engine.models.checkpoint import save_checkpoint
 from engine.strategies.registry import StrategyKind as StrategyKind
 from engine.strategies.registry import register_strategy as register_strategy
 from engine.tracking.tracker import Tracker
@@ -44,6 +45,16 @@ class RunContext:
             raise TypeError(f"a {section.__name__} run got a {type(strategy).__name__} section")
         seed_everything(self.config.train.seed)
         return strategy
+
+    def save_final_checkpoint(self, model: Any, tokenizer: Any, summary: dict[str, Any]) -> None:
+        """With train.save_checkpoint on: the model in run_dir/checkpoint, logged as the
+        "final" checkpoint artifact and named in the run's `summary`."""
+        if not self.config.train.save_checkpoint:
+            return
+        checkpoint_dir = self.run_dir / "checkpoint"
+        save_checkpoint(model, tokenizer, checkpoint_dir, self.config.to_dict())
+        self.tracker.log_artifact("checkpoint", checkpoint_dir, "final")
+        summary["checkpoint"] = str(checkpoint_dir)
 
     def notes(self, notes: Iterable[str]) -> None:
         """The data's notes (held-out shares, dropped types...) as progress lines."""

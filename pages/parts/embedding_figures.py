@@ -7,6 +7,7 @@ shared, torch-free figures (the lessons' token maps use the same ones).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import plotly.graph_objects as go
@@ -71,19 +72,16 @@ def silhouette_figure(stats: dict[str, Any]) -> go.Figure:
 
 def cka_figure(stats: dict[str, Any]) -> go.Figure:
     hover = t("embeddings.cka_hover", row="%{y}", col="%{x}", value="%{z:.3f}")
-    return embedding_stats.cka_figure(
-        stats,
-        title=t("embeddings.cka_title"),
-        hover=hover,
-        stage_names=stage_names(stats.get("stages", [])),
-    )
+    return _stage_heatmap(embedding_stats.cka_figure, stats, t("embeddings.cka_title"), hover)
 
 
 def shift_figure(stats: dict[str, Any]) -> go.Figure:
     hover = t("embeddings.shift_hover", type="%{x}", stage="%{y}", value="%{z:.3f}")
-    return embedding_stats.shift_figure(
-        stats,
-        title=t("embeddings.shift_title"),
-        hover=hover,
-        stage_names=stage_names(stats.get("stages", [])),
-    )
+    return _stage_heatmap(embedding_stats.shift_figure, stats, t("embeddings.shift_title"), hover)
+
+
+def _stage_heatmap(
+    draw: Callable[..., go.Figure], stats: dict[str, Any], title: str, hover: str
+) -> go.Figure:
+    """A heatmap over the stats' stages (CKA, type shift), its stages named as pages name them."""
+    return draw(stats, title=title, hover=hover, stage_names=stage_names(stats.get("stages", [])))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import random
 
 from engine.data.builtin import lexicon as lx
-from engine.data.builtin.generator import DomainSpec
 from engine.data.builtin.lexicon import words
 
 PRODUCT_LINES = words(
@@ -142,12 +141,10 @@ TEMPLATES = (
     "The {PRODUCT} lacks {feature} , reviewers noted .",
 )
 
-SPEC = DomainSpec(
-    name="commerce",
-    entity_types=("PER", "ORG", "LOC", "PRODUCT", "MONEY", "BRAND"),
-    templates=TEMPLATES,
+SPEC = lx.english_domain(
+    "commerce",
+    TEMPLATES,
     makers={
-        "PER": lx.person,
         "ORG": commerce_org,
         "LOC": lx.place,
         "PRODUCT": product,
@@ -165,7 +162,6 @@ SPEC = DomainSpec(
         "BRAND": ("Mercury", "Nike", "Samsung", "Lego", "Ford", "Jordan"),
     },
     fillers={
-        **lx.COMMON_FILLERS,
         "quarter": ("first quarter", "second quarter", "third quarter", "second half", "year"),
         "qcode": ("Q1", "Q2", "Q3", "Q4", "FY2025", "H2"),
         "feature": ("USB-C", "Wi-Fi 7", "an OLED screen", "Bluetooth 5.3", "NFC", "5G", "GPS"),

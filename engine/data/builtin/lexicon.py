@@ -10,6 +10,9 @@ by spaces). Several names are deliberately ambiguous across types: "Jordan", "Ge
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
+
+from engine.data.builtin.generator import DomainSpec, Maker, slot_type
 
 
 def words(text: str) -> tuple[str, ...]:
@@ -158,3 +161,19 @@ def company(rng: random.Random) -> str:
         return f"{rng.choice(LAST_NAMES)} & {rng.choice(LAST_NAMES)}"
     letters = "".join(rng.choice("ABCDEFGHKLMNPRSTVX") for _ in range(3))
     return f"{letters} {rng.choice(CORP_SUFFIXES)}"
+
+
+def english_domain(
+    name: str,
+    templates: tuple[str, ...],
+    makers: Mapping[str, Maker],
+    anchors: Mapping[str, tuple[str, ...]],
+    fillers: Mapping[str, tuple[str, ...]] | None = None,
+) -> DomainSpec:
+    """An English domain's spec: people made by `person` (PER comes first), the common fillers
+    (day, month, year, num) before its own, and its entity types those of its makers, in order
+    (a variant such as "ORG:club" adds none)."""
+    makers = {"PER": person, **makers}
+    types = tuple(dict.fromkeys(slot_type(key) for key in makers))
+    fillers = {**COMMON_FILLERS, **(fillers or {})}
+    return DomainSpec(name, types, templates, makers, anchors, fillers)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import random
 
 from engine.data.builtin import lexicon as lx
-from engine.data.builtin.generator import DomainSpec
 from engine.data.builtin.lexicon import words
 
 NORP = words(
@@ -148,12 +147,10 @@ TEMPLATES = (
     "lol {PER} at the {EVENT} was something else",
 )
 
-SPEC = DomainSpec(
-    name="news",
-    entity_types=("PER", "ORG", "LOC", "EVENT", "NORP"),
-    templates=TEMPLATES,
+SPEC = lx.english_domain(
+    "news",
+    TEMPLATES,
     makers={
-        "PER": lx.person,
         "ORG": news_org,
         "ORG:company": lx.company,
         "ORG:club": club,
@@ -171,5 +168,4 @@ SPEC = DomainSpec(
         "EVENT": ("World Cup", "Summer Olympics", "Tour de France", "Wimbledon"),
         "NORP": ("American", "British", "Russian", "Israeli", "Palestinian"),
     },
-    fillers=dict(lx.COMMON_FILLERS),
 )

@@ -14,7 +14,6 @@ from __future__ import annotations
 import random
 
 from engine.data.builtin import lexicon as lx
-from engine.data.builtin.generator import DomainSpec
 from engine.data.builtin.lexicon import words
 
 METALS = words("sodium potassium calcium magnesium lithium iron copper zinc silver barium")
@@ -160,12 +159,10 @@ TEMPLATES = (
     "Prof. {PER} joined the {ORG} in {year} .",
 )
 
-SPEC = DomainSpec(
-    name="science",
-    entity_types=("PER", "ORG", "CHEM", "DISEASE", "GENE"),
-    templates=TEMPLATES,
+SPEC = lx.english_domain(
+    "science",
+    TEMPLATES,
     makers={
-        "PER": lx.person,
         "ORG": science_org,
         "CHEM": chemical,
         "DISEASE": disease,
@@ -179,7 +176,6 @@ SPEC = DomainSpec(
         "GENE": ("TP53", "BRCA1", "EGFR", "KRAS", "p53", "HER2"),
     },
     fillers={
-        **lx.COMMON_FILLERS,
         "method": ("PCR", "Western blot", "RNA sequencing", "qPCR", "ELISA", "flow cytometry"),
         "figure": tuple(f"{k} {n}" for k in ("Figure", "Table", "Fig.") for n in "1234567")
         + ("Figure S2", "Table S1"),

@@ -20,7 +20,7 @@ DataError for unusable input; `inspect_corpus` returns the errors instead.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from engine.data.readers.conll import read_conll
 from engine.data.readers.detect import detect_format
@@ -71,34 +71,30 @@ FORMAT_ALIASES = {
 }
 
 
+class ReadOptions(TypedDict, total=False):
+    """How to read a file: inspect_corpus's keyword arguments, which read_corpus passes on."""
+
+    fmt: str | None
+    split: str | None
+    labels: list[str] | None
+    span_policy: str
+    text_key: str | None
+    unknown_prefix: UnknownPrefixPolicy
+
+
 def read_corpus(
-    path: str | Path,
-    *,
-    fmt: str | None = None,
-    split: str | None = None,
-    labels: list[str] | None = None,
-    strict: bool = False,
-    span_policy: str = "snap",
-    text_key: str | None = None,
-    unknown_prefix: UnknownPrefixPolicy = "reject",
+    path: str | Path, *, strict: bool = False, **options: Unpack[ReadOptions]
 ) -> Corpus:
     """An IOB2 Corpus, or DataError listing every error.
 
     `strict` rejects instead of repairing: any warning (I- without B-, zero-width characters,
-    no entities, a snapped span, ...) is then fatal too. `labels` names integer tag ids
-    (jsonl, hf_disk) or, for span formats, the entity types allowed. `text_key`: the Label
-    Studio data key that holds the text, when it is not "text" or the only string.
-    `unknown_prefix`: the repair of tags with a prefix no scheme uses ("Q-PER").
+    no entities, a snapped span, ...) is then fatal too. The options are inspect_corpus's:
+    `labels` names integer tag ids (jsonl, hf_disk) or, for span formats, the entity types
+    allowed. `text_key`: the Label Studio data key that holds the text, when it is not "text"
+    or the only string. `unknown_prefix`: the repair of tags with a prefix no scheme uses
+    ("Q-PER").
     """
-    corpus = inspect_corpus(
-        path,
-        fmt=fmt,
-        split=split,
-        labels=labels,
-        span_policy=span_policy,
-        text_key=text_key,
-        unknown_prefix=unknown_prefix,
-    )
+    corpus = inspect_corpus(path, **options)
     fatal = [p for p in corpus.problems if p.severity == "error" or strict]
     if fatal:
         raise DataError(fatal)

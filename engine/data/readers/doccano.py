@@ -13,9 +13,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from engine.data.readers.records import json_records
-from engine.data.readers.source import read_text
-from engine.data.readers.spans import RawSpan, Record, SpanConverter
+from engine.data.readers.spans import (
+    RawSpan,
+    Record,
+    SpanConverter,
+    is_text_object,
+    read_span_export,
+)
 from engine.data.types import Problem, Sentence
 
 SPAN_KEYS = ("label", "labels", "entities")
@@ -25,24 +29,14 @@ def read_doccano(
     path: Path, *, labels: list[str] | None = None, span_policy: str = "snap"
 ) -> tuple[list[Sentence], list[Problem]]:
     """Read a doccano JSONL export (a JSON array of the same objects is accepted too)."""
-    name = str(path)
-    converter = SpanConverter(name, span_policy, labels)
-    records, is_array = json_records(read_text(path), name, converter.log)
-    sentences = []
-    for number, (line, obj) in enumerate(records, start=1):
-        where = f"item {number}: " if is_array else ""
-        record = doccano_record(obj, line, where, converter)
-        if record is not None and (sentence := converter.sentence(record)) is not None:
-            sentences.append(sentence)
+    sentences, converter, _ = read_span_export(path, labels, span_policy, doccano_record)
     return sentences, converter.problems()
 
 
 def doccano_record(obj: Any, line: int, where: str, converter: SpanConverter) -> Record | None:
     """The record of one doccano object, or None after logging why there is none."""
     log = converter.log
-    if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-        got = type(obj).__name__ if not isinstance(obj, dict) else "no 'text' string"
-        log.add(line, f"{where}expected an object with 'text' and 'label' ({got})")
+    if not is_text_object(obj, line, where, log, "label"):
         return None
     key = next((k for k in SPAN_KEYS if k in obj), None)
     items = obj.get(key, []) if key else []

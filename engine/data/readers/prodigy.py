@@ -17,9 +17,13 @@ from typing import Any
 
 from engine.data.char_spans import Token
 from engine.data.readers.issues import counted, shown
-from engine.data.readers.records import json_records
-from engine.data.readers.source import read_text
-from engine.data.readers.spans import RawSpan, Record, SpanConverter
+from engine.data.readers.spans import (
+    RawSpan,
+    Record,
+    SpanConverter,
+    is_text_object,
+    read_span_export,
+)
 from engine.data.types import Problem, Sentence
 
 SKIPPED_ANSWERS = {"reject": "rejected", "ignore": "ignored"}
@@ -29,21 +33,17 @@ def read_prodigy(
     path: Path, *, labels: list[str] | None = None, span_policy: str = "snap"
 ) -> tuple[list[Sentence], list[Problem]]:
     """Read Prodigy / spaCy-style span JSONL (a JSON array of the same objects is accepted)."""
-    name = str(path)
-    converter = SpanConverter(name, span_policy, labels)
-    records, is_array = json_records(read_text(path), name, converter.log)
     skipped: Counter[str] = Counter()
-    sentences = []
-    for number, (line, obj) in enumerate(records, start=1):
+
+    def skip(obj: Any) -> bool:
         answer = obj.get("answer") if isinstance(obj, dict) else None
         if isinstance(answer, str) and answer in SKIPPED_ANSWERS:
             skipped[answer] += 1
-            continue
-        where = f"item {number}: " if is_array else ""
-        record = prodigy_record(obj, line, where, converter)
-        if record is not None and (sentence := converter.sentence(record)) is not None:
-            sentences.append(sentence)
-    return sentences, converter.problems(_summary(len(records), skipped))
+            return True
+        return False
+
+    sentences, converter, count = read_span_export(path, labels, span_policy, prodigy_record, skip)
+    return sentences, converter.problems(_summary(count, skipped))
 
 
 def _summary(lines: int, skipped: Counter[str]) -> list[str]:
@@ -56,9 +56,7 @@ def _summary(lines: int, skipped: Counter[str]) -> list[str]:
 def prodigy_record(obj: Any, line: int, where: str, converter: SpanConverter) -> Record | None:
     """The record of one line, or None after logging why there is none."""
     log = converter.log
-    if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-        got = type(obj).__name__ if not isinstance(obj, dict) else "no 'text' string"
-        log.add(line, f"{where}expected an object with 'text' and 'spans' ({got})")
+    if not is_text_object(obj, line, where, log, "spans"):
         return None
     text, items = obj["text"], obj.get("spans", [])
     if not isinstance(items, list):

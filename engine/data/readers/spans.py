@@ -13,13 +13,16 @@ errors naming the record. Nothing in a record raises: every fault becomes a Prob
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from engine.data.char_spans import Token, TokenIndex, tokenize
 from engine.data.readers.issues import IssueLog, counted, shown
 from engine.data.readers.offsets import UNITS, relocate
+from engine.data.readers.records import json_records
+from engine.data.readers.source import read_text
 from engine.data.types import Problem, Sentence
 
 SpanPolicy = Literal["snap", "reject"]
@@ -216,6 +219,44 @@ class SpanConverter:
         )
         self.log.add(record.line, reason, "warning")
         self.log.counts["overlap"] += 1
+
+
+# (object, its first line, "item N: " or "", the converter) -> its record, or None once logged
+RecordOf = Callable[[Any, int, str, "SpanConverter"], Record | None]
+
+
+def is_text_object(obj: Any, line: int, where: str, log: IssueLog, holding: str) -> bool:
+    """Whether `obj` is an object with a 'text' string; when not, log that it should be one
+    (with 'text' and `holding`, the key of its spans)."""
+    if isinstance(obj, dict) and isinstance(obj.get("text"), str):
+        return True
+    got = type(obj).__name__ if not isinstance(obj, dict) else "no 'text' string"
+    log.add(line, f"{where}expected an object with 'text' and {holding!r} ({got})")
+    return False
+
+
+def read_span_export(
+    path: Path,
+    labels: list[str] | None,
+    span_policy: str,
+    record_of: RecordOf,
+    skip: Callable[[Any], bool] = lambda obj: False,
+) -> tuple[list[Sentence], SpanConverter, int]:
+    """The sentences of a JSON Lines (or JSON array) export of one record per object, the
+    converter holding what was noticed, and how many objects the file had. `skip` leaves an
+    object out before it is read (it counts what it skips)."""
+    name = str(path)
+    converter = SpanConverter(name, span_policy, labels)
+    records, is_array = json_records(read_text(path), name, converter.log)
+    sentences = []
+    for number, (line, obj) in enumerate(records, start=1):
+        if skip(obj):
+            continue
+        where = f"item {number}: " if is_array else ""
+        record = record_of(obj, line, where, converter)
+        if record is not None and (sentence := converter.sentence(record)) is not None:
+            sentences.append(sentence)
+    return sentences, converter, len(records)
 
 
 def _cuts(token: Token, start: int, end: int) -> bool:

@@ -81,9 +81,5 @@ def run_continual(ctx: RunContext) -> dict[str, Any]:
     summary["test_precision"] = res.final_report.precision
     summary["test_recall"] = res.final_report.recall
     ctx.tracker.log_evaluation("test", "final", res.final_report, step=res.steps)
-    if cfg.train.save_checkpoint:
-        checkpoint_dir = ctx.run_dir / "checkpoint"
-        save_checkpoint(model, tokenizer, checkpoint_dir, cfg.to_dict())
-        ctx.tracker.log_artifact("checkpoint", checkpoint_dir, "final")
-        summary["checkpoint"] = str(checkpoint_dir)
+    ctx.save_final_checkpoint(model, tokenizer, summary)
     return summary

@@ -16,6 +16,7 @@ absent from training to O, which would erase exactly the types meta-testing is a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine.config import DataConfig, MetaStrategy
@@ -71,6 +72,16 @@ def _file_pools(train: list[Sentence], episodes: list[Episode]) -> MetaPools:
     return MetaPools(pool, [], train_types, tuple(held), notes)
 
 
+def _sampler(
+    pool: list[Sentence], types: Sequence[str], strategy: MetaStrategy, seed: str, n_way: int = 0
+) -> EpisodeSampler:
+    """Episodes of the strategy's shots from one pool (`n_way`: fewer types than it asks)."""
+    n_way = n_way or strategy.n_way
+    return EpisodeSampler(
+        pool, types, n_way=n_way, k_shot=strategy.k_shot, query_shot=strategy.query_shot, seed=seed
+    )
+
+
 def _train_sampler(
     pools: MetaPools, strategy: MetaStrategy, seed: int, notes: list[str]
 ) -> EpisodeSampler | None:
@@ -81,14 +92,7 @@ def _train_sampler(
         raise EpisodeError("no meta-train types are left once the meta-test types are held out")
     if n_way < strategy.n_way:
         notes.append(f"only {n_way} meta-train types: meta-training episodes are {n_way}-way")
-    return EpisodeSampler(
-        pools.train,
-        pools.train_types,
-        n_way=n_way,
-        k_shot=strategy.k_shot,
-        query_shot=strategy.query_shot,
-        seed=f"{seed}:train",
-    )
+    return _sampler(pools.train, pools.train_types, strategy, f"{seed}:train", n_way)
 
 
 def load_meta_data(data: DataConfig, strategy: MetaStrategy, seed: int) -> MetaData:
@@ -115,14 +119,7 @@ def _load(data: DataConfig, strategy: MetaStrategy, seed: int) -> MetaData:
             test_types=strategy.test_types,
             cross_domain=cross,
         )
-        sampler = EpisodeSampler(
-            pools.test,
-            pools.test_types,
-            n_way=strategy.n_way,
-            k_shot=strategy.k_shot,
-            query_shot=strategy.query_shot,
-            seed=f"{seed}:test",
-        )
+        sampler = _sampler(pools.test, pools.test_types, strategy, f"{seed}:test")
         episodes = list(sampler.episodes(strategy.episodes.test))
     notes = [("cross-domain: " if cross else "one dataset: ") + pools.notes[0], *pools.notes[1:]]
     train_sampler = _train_sampler(pools, strategy, seed, notes)

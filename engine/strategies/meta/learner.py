@@ -14,6 +14,7 @@ from typing import Protocol
 import torch
 
 from engine.strategies.meta.encoder import EncodedSet
+from engine.training.optim import make_optimizer
 
 WEIGHT_DECAY = 0.01  # the meta-optimizer's (AdamW, fused where it can be: engine.training.optim)
 
@@ -79,6 +80,11 @@ def curve_steps(total: int, points: int = 12) -> list[int]:
     ratio = total ** (1 / (points - 1))
     steps.update(min(total, round(ratio**i)) for i in range(points))
     return sorted(steps)
+
+
+def meta_optimizer(module: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
+    """The meta-optimizer of `module`'s trainable weights: AdamW with WEIGHT_DECAY."""
+    return make_optimizer(module, lr, None, WEIGHT_DECAY)
 
 
 def clip_and_step(

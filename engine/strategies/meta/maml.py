@@ -25,16 +25,14 @@ from torch.func import functional_call
 
 from engine.strategies.meta.encoder import EncodedSet
 from engine.strategies.meta.learner import (
-    WEIGHT_DECAY,
     Adapted,
     EpisodeTensors,
     LearnerSetup,
-    class_means,
     clip_and_step,
+    meta_optimizer,
 )
-from engine.strategies.meta.methods import MamlConfig
-from engine.strategies.meta.protonet import MISSING
-from engine.training.optim import make_optimizer
+from engine.strategies.meta.methods import MamlConfig, ReptileConfig
+from engine.strategies.meta.protonet import MISSING, prototypes
 
 Params = dict[str, torch.Tensor]
 LossFn = Callable[[Params, Any], torch.Tensor]
@@ -97,9 +95,7 @@ class EpisodeModel(torch.nn.Module):
 def prototype_head(vectors: torch.Tensor, targets: torch.Tensor, n_classes: int) -> Params:
     """A head equal to ProtoNet's scores up to a per-token constant: -|q-c|^2 = 2c.q - |c|^2
     - |q|^2, so W_c = 2c and b_c = -|c|^2 (a class with no support token: never chosen)."""
-    means = class_means(vectors, targets, n_classes)
-    missing = torch.isnan(means[:, 0])
-    means = torch.nan_to_num(means)
+    means, missing = prototypes(vectors, targets, n_classes)
     bias = -(means * means).sum(1)
     bias = bias.masked_fill(missing, MISSING)
     return {"head.weight": 2 * means, "head.bias": bias}
@@ -121,7 +117,7 @@ class Maml:
         self.encoder = encoder
         self.inner_lr, self.inner_steps, self.head_init = inner_lr, inner_steps, head_init
         self.named = {n: p for n, p in encoder.named_parameters() if p.requires_grad}
-        self.optimizer = make_optimizer(encoder, lr, None, WEIGHT_DECAY)
+        self.optimizer = meta_optimizer(encoder, lr)
         self.grad_clip = grad_clip
 
     def start(self, episode: EpisodeTensors) -> tuple[EpisodeModel, Params]:
@@ -197,12 +193,16 @@ class Maml:
         return Adapted(steps, predictions, query.cpu(), support.cpu())
 
 
+def inner_loop_options(config: MamlConfig | ReptileConfig, setup: LearnerSetup) -> dict[str, Any]:
+    """Maml's keyword arguments from a config of the inner-loop family (MAML and Reptile)."""
+    return {
+        "lr": setup.lr,
+        "inner_lr": config.inner_lr,
+        "inner_steps": config.inner_steps,
+        "head_init": config.head_init,
+        "grad_clip": setup.grad_clip,
+    }
+
+
 def learner(config: MamlConfig, encoder: torch.nn.Module, setup: LearnerSetup) -> Maml:
-    return Maml(
-        encoder,
-        lr=setup.lr,
-        inner_lr=config.inner_lr,
-        inner_steps=config.inner_steps,
-        head_init=config.head_init,
-        grad_clip=setup.grad_clip,
-    )
+    return Maml(encoder, **inner_loop_options(config, setup))

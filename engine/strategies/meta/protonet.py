@@ -13,15 +13,14 @@ import torch
 import torch.nn.functional as F
 
 from engine.strategies.meta.learner import (
-    WEIGHT_DECAY,
     Adapted,
     EpisodeTensors,
     LearnerSetup,
     class_means,
     clip_and_step,
+    meta_optimizer,
 )
 from engine.strategies.meta.methods import ProtoNetConfig
-from engine.training.optim import make_optimizer
 
 MISSING = -1e4  # the score of a class with no support token (never the argmax)
 
@@ -31,12 +30,19 @@ def squared_distances(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return (a * a).sum(1, keepdim=True) - 2 * a @ b.T + (b * b).sum(1).unsqueeze(0)
 
 
+def prototypes(
+    vectors: torch.Tensor, targets: torch.Tensor, n_classes: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each class's mean vector (zeros for a class without vectors) and which classes have none."""
+    means = class_means(vectors, targets, n_classes)
+    return torch.nan_to_num(means), torch.isnan(means[:, 0])
+
+
 def prototype_logits(
     query: torch.Tensor, support: torch.Tensor, targets: torch.Tensor, n_classes: int
 ) -> torch.Tensor:
-    prototypes = class_means(support, targets, n_classes)
-    missing = torch.isnan(prototypes[:, 0])
-    logits = -squared_distances(query, torch.nan_to_num(prototypes))
+    means, missing = prototypes(support, targets, n_classes)
+    logits = -squared_distances(query, means)
     return logits.masked_fill(missing.unsqueeze(0), MISSING)
 
 
@@ -46,7 +52,7 @@ class ProtoNet:
     def __init__(self, encoder: torch.nn.Module, lr: float, grad_clip: float = 1.0):
         self.encoder = encoder
         self.params = [p for p in encoder.parameters() if p.requires_grad]
-        self.optimizer = make_optimizer(encoder, lr, None, WEIGHT_DECAY) if self.params else None
+        self.optimizer = meta_optimizer(encoder, lr) if self.params else None
         self.grad_clip = grad_clip
 
     def logits(

@@ -14,7 +14,7 @@ import torch
 
 from engine.strategies.meta.encoder import concat_sets
 from engine.strategies.meta.learner import EpisodeTensors, LearnerSetup
-from engine.strategies.meta.maml import Maml, sgd_adapt
+from engine.strategies.meta.maml import Maml, inner_loop_options, sgd_adapt
 from engine.strategies.meta.methods import ReptileConfig
 
 
@@ -35,12 +35,4 @@ class Reptile(Maml):
 
 
 def learner(config: ReptileConfig, encoder: torch.nn.Module, setup: LearnerSetup) -> Reptile:
-    return Reptile(
-        encoder,
-        pad_id=setup.pad_id,
-        lr=setup.lr,
-        inner_lr=config.inner_lr,
-        inner_steps=config.inner_steps,
-        head_init=config.head_init,
-        grad_clip=setup.grad_clip,
-    )
+    return Reptile(encoder, pad_id=setup.pad_id, **inner_loop_options(config, setup))

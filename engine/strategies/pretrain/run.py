@@ -18,7 +18,6 @@ from typing import Any
 from engine.config import PretrainStrategy
 from engine.data.sources import load_splits
 from engine.data.types import DataError, Sentence
-from engine.models.checkpoint import save_checkpoint
 from engine.probe.capture import start_mapping
 from engine.strategies.base import RunContext, StrategyKind, register_strategy
 from engine.strategies.pretrain.corpus import load_documents, split_held_out
@@ -97,9 +96,5 @@ def run_pretrain(ctx: RunContext) -> dict[str, Any]:
         f"held-out perplexity {summary['initial_heldout_perplexity']} -> "
         f"{summary['heldout_perplexity']}"
     )
-    if cfg.train.save_checkpoint:
-        checkpoint_dir = ctx.run_dir / "checkpoint"
-        save_checkpoint(model, tokenizer, checkpoint_dir, cfg.to_dict())
-        ctx.tracker.log_artifact("checkpoint", checkpoint_dir, "final")
-        summary["checkpoint"] = str(checkpoint_dir)
+    ctx.save_final_checkpoint(model, tokenizer, summary)
     return summary
