@@ -1,7 +1,8 @@
 """Train: a wizard that builds one RunConfig and launches it with engine.api.submit.
 
-Steps: data -> backbone -> strategy and mode -> hyperparameters -> review (the exact YAML, a
-time estimate, download) -> Launch. The config being built lives in st.session_state["wiz"] as
+Steps: data -> backbone -> strategy and mode -> hyperparameters -> review (the YAML, with an
+imported dataset shown by its name and its file under "Files on disk"; a time estimate; the
+exact YAML to download) -> Launch. The config being built lives in st.session_state["wiz"] as
 the plain dict RunConfig.to_dict() gives; each step's widgets read their defaults from it and
 write their values back, so going Back and Next keeps every choice. Strategy and
 hyperparameter widgets are generated from the pydantic fields (title as label, default, bounds,
@@ -31,7 +32,10 @@ from engine.config import (
     parse_config,
 )
 from pages.parts import calls, fmt
+from pages.parts.data_names import dataset_names, files_on_disk, shown_yaml, used_paths
 from pages.parts.i18n import t
+from pages.parts.pickers import pick_run
+from pages.parts.uploader import file_uploader
 from pages.parts.wizard_estimate import show_estimate
 from pages.parts.wizard_fields import device_options, field_help, field_input
 from pages.parts.wizard_methods import (
@@ -136,31 +140,11 @@ def data_step(wiz: dict[str, Any]) -> bool | None:
             st.info(t("train.no_datasets"))
             st.page_link("pages/data.py", label=t("train.go_to_data"), icon="📚")
             return False  # nothing to train on: Next stays disabled
-        options = list(paths)
-        train = st.selectbox(
-            t("train.training_set"),
-            options,
-            index=options.index(data["train"]) if data["train"] in options else 0,
-            key="wiz_dataset",
-            format_func=paths.__getitem__,
-        )
-        extra = [HOLD_OUT, *options]
+        train = pick_run(t("train.training_set"), paths, data["train"], "wiz_dataset")
         dev_labels = {HOLD_OUT: t("train.hold_out"), **paths}
+        dev = pick_run(t("train.dev_set"), dev_labels, data["dev"], "wiz_dev_dataset")
         test_labels = {HOLD_OUT: t("train.no_test"), **paths}
-        dev = st.selectbox(
-            t("train.dev_set"),
-            extra,
-            index=extra.index(data["dev"]) if data["dev"] in extra else 0,
-            key="wiz_dev_dataset",
-            format_func=dev_labels.__getitem__,
-        )
-        test = st.selectbox(
-            t("train.test_set"),
-            extra,
-            index=extra.index(data["test"]) if data["test"] in extra else 0,
-            key="wiz_test_dataset",
-            format_func=test_labels.__getitem__,
-        )
+        test = pick_run(t("train.test_set"), test_labels, data["test"], "wiz_test_dataset")
         data.update(train=train, dev=dev or None, test=test or None)
     data["max_train_sentences"] = field_input(
         DataConfig, "max_train_sentences", data["max_train_sentences"], "wiz_max_train_sentences"
@@ -209,15 +193,17 @@ def train_input(train: dict[str, Any], name: str) -> Any:
     return field_input(TrainConfig, name, train[name], f"wiz_train_{name}", options=options)
 
 
-def suggested_name(wiz: dict[str, Any]) -> str:
+def suggested_name(wiz: dict[str, Any], names: dict[str, str]) -> str:
     """A run name that says what the run is ("continual-lwf-news"), in place of the bare
-    default "run" that every run would otherwise share in the tables."""
+    default "run" that every run would otherwise share in the tables. An imported dataset
+    counts by its name (`names`: path -> name), never its stored file's uuid."""
     if wiz["name"] != RunConfig.model_fields["name"].default:
         return wiz["name"]
     strategy = wiz.get("strategy") or {}
     how = strategy.get("method") or strategy.get("mode") or ""
-    data = str((wiz.get("data") or {}).get("train") or "")
-    data = data.removeprefix("builtin:").replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    train = str((wiz.get("data") or {}).get("train") or "")
+    data = fmt.data_label(train, names)
+    data = data if train in names else data.rsplit(".", 1)[0]
     parts = [strategy.get("kind", "finetune"), how, data[:40]]
     return "-".join(p for p in parts if p)[:200] or "run"
 
@@ -225,7 +211,7 @@ def suggested_name(wiz: dict[str, Any]) -> str:
 def hyper_step(wiz: dict[str, Any]) -> None:
     wiz["name"] = st.text_input(
         t("train.run_name"),
-        value=suggested_name(wiz),
+        value=suggested_name(wiz, dataset_names()),
         key="wiz_name",
         max_chars=200,
         help=field_help(RunConfig, "name"),
@@ -252,8 +238,13 @@ def review_step(wiz: dict[str, Any]) -> None:
         st.error(t("train.invalid", error=err))
         return
     text = cfg.to_yaml()
+    names = dataset_names()
     st.markdown(t("train.config_heading"))
-    st.code(text, language="yaml")
+    st.code(shown_yaml(text, names), language="yaml")  # names, not uuid file names
+    used = used_paths(text, names)
+    if used:
+        st.caption(t("train.yaml_names"))
+        files_on_disk(used, names)
     ignored = ignored_train_fields(wiz)
     if ignored:
         st.info(unused_settings_text(wiz, ignored))
@@ -293,8 +284,8 @@ def review_step(wiz: dict[str, Any]) -> None:
 
 def starting_points() -> None:
     with st.expander(t("train.start_from")):
-        uploaded = st.file_uploader(
-            t("train.config_file"), type=["yaml", "yml"], key="wiz_config_upload"
+        uploaded = file_uploader(
+            t("train.config_file"), types=("yaml", "yml"), key="wiz_config_upload"
         )
         if uploaded is not None and st.session_state.get("wiz_loaded_upload") != uploaded.file_id:
             st.session_state["wiz_loaded_upload"] = uploaded.file_id
@@ -310,12 +301,7 @@ def starting_points() -> None:
         runs = calls.read(queries.list_runs, limit=100)
         if runs:
             labels = {r.id: fmt.run_label(r) for r in runs}
-            run_id = st.selectbox(
-                t("train.earlier_run"),
-                list(labels),
-                format_func=labels.__getitem__,
-                key="wiz_clone_run",
-            )
+            run_id = pick_run(t("train.earlier_run"), labels, None, "wiz_clone_run")
             if st.button(t("train.use_config"), key="wiz_clone"):
                 with calls.friendly(t("errors.load_run_config")):
                     detail = calls.read(queries.get_run, run_id)

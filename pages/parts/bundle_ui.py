@@ -17,6 +17,7 @@ import streamlit as st
 from engine import api
 from pages.parts import calls
 from pages.parts.i18n import t
+from pages.parts.uploader import file_uploader
 
 FINISHED = ("SUCCEEDED", "FAILED", "STOPPED")
 
@@ -28,24 +29,20 @@ def _png_key(slug: str) -> str:
 def share_buttons(run_ids: list[int], slug: str, file_stem: str) -> None:
     """Report, bundle and PNG charts of `run_ids`; `slug` keeps widget keys unique per place."""
     a, b, c = st.columns(3)
-    a.download_button(
-        t("bundle.report"),
-        data=lambda: api.report_html(run_ids),
-        file_name=f"{file_stem}-report.html",
-        mime="text/html",
-        key=f"share_report_{slug}",
-        on_click="ignore",
-        help=t("bundle.report_help"),
-    )
-    b.download_button(
-        t("bundle.bundle"),
-        data=lambda: api.bundle_bytes(run_ids),
-        file_name=f"{file_stem}-bundle.zip",
-        mime="application/zip",
-        key=f"share_bundle_{slug}",
-        on_click="ignore",
-        help=t("bundle.bundle_help"),
-    )
+    # (name, label, help, what builds the file when clicked, extension, mime)
+    built_on_click = (
+        ("report", t("bundle.report"), t("bundle.report_help"),
+         lambda: api.report_html(run_ids), "html", "text/html"),
+        ("bundle", t("bundle.bundle"), t("bundle.bundle_help"),
+         lambda: api.bundle_bytes(run_ids), "zip", "application/zip"),
+    )  # fmt: skip
+    for column, (name, label, help_text, build, ext, mime) in zip(
+        (a, b), built_on_click, strict=True
+    ):
+        column.download_button(
+            label, data=build, file_name=f"{file_stem}-{name}.{ext}", mime=mime,
+            key=f"share_{name}_{slug}", on_click="ignore", help=help_text,
+        )  # fmt: skip
     ready: Any = st.session_state.get(_png_key(slug))
     if isinstance(ready, bytes):
         c.download_button(
@@ -88,7 +85,7 @@ def race_share(members: Sequence[Any]) -> None:
 def import_section() -> None:
     with st.expander(t("bundle.import_title")):
         st.caption(t("bundle.import_help"))
-        upload = st.file_uploader(t("bundle.import_file"), type=["zip"], key="bundle_upload")
+        upload = file_uploader(t("bundle.import_file"), types=("zip",), key="bundle_upload")
         if not st.button(t("bundle.import_button"), key="bundle_import", disabled=upload is None):
             return
         try:

@@ -17,6 +17,7 @@ import streamlit as st
 from engine import api
 from pages.parts import calls, fmt, highlight
 from pages.parts.i18n import t
+from pages.parts.uploader import file_uploader
 from storage import queries
 
 SHOWN_PROBLEMS = 50
@@ -33,7 +34,7 @@ GENERIC_STEMS = frozenset({"train", "dev", "test", "valid", "validation", "data"
 def upload_section() -> str | None:
     st.subheader(t("data.upload"))
     max_mb = int(st.get_option("server.maxUploadSize"))
-    uploaded = st.file_uploader(
+    uploaded = file_uploader(
         t("data.upload_any", mb=max_mb), key="data_upload", help=t("data.formats_all")
     )
     if uploaded is None:

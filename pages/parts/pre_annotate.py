@@ -18,6 +18,7 @@ from pages.parts import fmt, highlight
 from pages.parts import playground_view as view
 from pages.parts.i18n import t
 from pages.parts.pickers import pick_run
+from pages.parts.uploader import file_uploader
 
 SHOWN_DOCUMENTS = 5
 SUFFIXES = {"labelstudio": "json", "conll": "conll"}  # the others are JSON Lines
@@ -36,7 +37,7 @@ def section(
     st.divider()
     st.subheader(t("playground.file.heading"))
     st.caption(t("playground.file.intro"))
-    uploaded = st.file_uploader(
+    uploaded = file_uploader(
         t("playground.file.label"), key="pg_file", help=t("playground.file.help")
     )
     if uploaded is None:

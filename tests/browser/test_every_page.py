@@ -64,3 +64,22 @@ def test_every_page_is_clean(served_lab: Server, lang: str):
             findings.append(found)
     dirty = [str(f) for f in findings if not f.clean]
     assert not dirty, "\n".join(dirty)
+
+
+# What the zh Data page's uploader draws: its text, and the ::after texts of pages.parts.uploader.
+DROPZONE_TEXTS = """e => [e.innerText, ...['[data-testid="stMarkdownContainer"]',
+    '[data-testid="stFileUploaderDropzoneInstructions"] > div'].map(
+    s => getComputedStyle(e.querySelector(s), '::after').content)]"""
+
+
+def test_the_zh_uploader_speaks_chinese(served_lab: Server):
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page.set_default_timeout(120_000)
+        page.goto(served_lab.url)
+        tour.wait_for_script(page)
+        tour.visit(page, served_lab.url, "data", "data", "zh")
+        zone = page.locator("[data-testid='stFileUploaderDropzone']").first
+        text, button, limit = zone.evaluate(DROPZONE_TEXTS)
+        assert "Upload" not in text and "per file" not in text, text
+        assert (button, limit) == ('"上传"', '"每个文件最大 50 MB"')
