@@ -7,8 +7,10 @@ the seconds include each worker's start (Python + torch import) and the wait bet
 of a race. A paced run (lesson 2) is allowed every task up front. `--in-process` runs the
 presets in this process instead (no worker start). Prints a Markdown table: lesson, step,
 backbone, wall seconds, the load average when the step started, and the effect the lesson
-claims, measured. On a shared, busy machine pass `--threads 1`: two torch threads on two busy
-cores spin on each other and run these small models several times slower than one.
+claims, measured, with its 95% interval and whether the effect is at least twice its half-width
+(engine.lessons.margin: the numbers the page's "the effect is small here" line uses). On a
+shared, busy machine pass `--threads 1`: two torch threads on two busy cores spin on each other
+and run these small models several times slower than one.
 
     LAB_HOME=/tmp/lessons nice -n 10 .venv/bin/python bench/lessons.py [--only mapping,dapt]
 """
@@ -71,6 +73,57 @@ def effect(lesson_id: str, step_id: str, runs: list[tuple[str, str, dict[str, An
         else:
             parts.append(f"{label}: test F1 {fmt(summary.get('test_f1'))}")
     return "; ".join(parts)
+
+
+def entities_per_task(session: Any, run_id: int) -> dict[int | None, int]:
+    from storage import queries
+
+    return {e.task: e.support for e in queries.evaluations(session, run_id, split="test")}
+
+
+def margins(lesson_id: str, runs: list[tuple[int, str, dict[str, Any]]]) -> str:
+    """The lesson's effect with its 95% half-width (engine.lessons.margin, as the page shows
+    it) and whether it is at least twice that: `clear` or `small`."""
+    from engine.lessons import margin
+    from storage import continual
+    from storage.db import read_session
+
+    ok = {name: (run_id, s) for run_id, name, s in runs}
+    found: dict[str, margin.Margin] = {}
+    with read_session() as session:
+        if lesson_id == "meta" and len(ok) == 2:
+            (a, _), (b, _) = ok.values()
+            f1s = [
+                {
+                    r.payload["episode"]: r.payload["f1"]
+                    for r in continual.records(session, i, "meta_episode")
+                }
+                for i in (a, b)
+            ]
+            shared = sorted(set(f1s[0]) & set(f1s[1]))
+            if shared:
+                found["protonet - baseline"] = margin.paired(
+                    [f1s[0][i] for i in shared], [f1s[1][i] for i in shared]
+                )
+        elif lesson_id == "dapt" and {"lesson-dapt-with", "lesson-dapt-without"} <= set(ok):
+            (_, pre), (scratch_id, scratch) = ok["lesson-dapt-with"], ok["lesson-dapt-without"]
+            n = entities_per_task(session, scratch_id).get(None, 0)
+            if n:
+                found["with - without"] = margin.f1_difference(
+                    pre["test_f1"], scratch["test_f1"], n
+                )
+        elif lesson_id == "rescue" and "lesson-rescue-naive" in ok:
+            naive_id, naive = ok.pop("lesson-rescue-naive")
+            base = naive["continual"]["matrix"]
+            counts = entities_per_task(session, naive_id)
+            for name, (_, s) in ok.items():
+                label = name.removeprefix("lesson-rescue-") + " - naive BWT"
+                entities = [counts.get(j, 0) for j in range(len(base))]
+                found[label] = margin.bwt_difference(s["continual"]["matrix"], base, entities)
+    return "; ".join(
+        f"{label} {m.effect:+.3f} ± {fmt(m.half)} ({'clear' if m.clear else 'small'})"
+        for label, m in found.items()
+    )
 
 
 def run_step_in_jobs(configs: list[Any], group: str, paced: bool) -> list[int]:
@@ -143,6 +196,9 @@ def main() -> None:
             runs = summaries(ids)
             backbones = sorted({c.backbone.split(":")[0] for c in configs})
             measured = effect(lesson_id, step.id, runs)
+            done = [(i, name, summary) for i, (name, status, summary) in zip(ids, runs, strict=True)
+                    if status == "SUCCEEDED"]  # fmt: skip
+            measured = " | ".join(x for x in (measured, margins(lesson_id, done)) if x)
             rows.append((lesson_id, step.id, "/".join(backbones), wall, load, measured))
             print(f"{lesson_id} {step.id}: {wall:.1f} s (load {load:.1f})  {measured}",
                   file=sys.stderr, flush=True)  # fmt: skip

@@ -14,7 +14,7 @@ from __future__ import annotations
 import streamlit as st
 
 from engine import api
-from pages.parts import calls, fmt, highlight, lesson_charts, lesson_runs
+from pages.parts import calls, fmt, highlight, lesson_charts, lesson_margin, lesson_runs
 from pages.parts.i18n import t
 from pages.parts.lesson_runs import LessonGroup
 from storage.models import RunStatus
@@ -125,6 +125,7 @@ def live_result(lesson_id: str, step_id: str, group_name: str, was_active: bool)
     for chart in run.charts if run is not None else ():
         with calls.friendly(t("errors.lesson_chart")):
             lesson_charts.draw(chart, group)
+            lesson_margin.draw(chart, group)  # is the effect above its noise?
 
 
 def status_lines(group: LessonGroup) -> None:

@@ -250,3 +250,83 @@ def test_the_lesson_figures_show_the_stored_numbers():
     ]
     (bar,) = lesson_charts.race_figure(race).data
     assert list(bar.y) == [0.2, -0.1, None]
+
+
+def store_meta_race(episodes: dict[str, list[float]]) -> None:
+    """A finished lesson-4 race whose runs scored these F1s on the same test episodes."""
+    group = "lesson:meta:run:20260101-110000-000000"
+    with write_session() as s:
+        for index, method in enumerate(lessons.META_METHODS):
+            f1s = episodes[method]
+            preset = lessons.lesson("meta").step("run").run.presets[index]
+            mean = sum(f1s) / len(f1s)
+            summary = {"meta": {"f1_mean": mean, "f1_ci95": 0.05, "episodes": len(f1s)}}
+            run_id = store_run(s, preset, group, RunStatus.SUCCEEDED, summary)
+            for i, f1 in enumerate(f1s):
+                payload = {"episode": i, "f1": f1, "types": ["A"]}
+                continual_store.add_record(s, run_id, kind="meta_episode", stage=f"test-{i}",
+                                           payload=payload)  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_meta_effect_inside_its_noise_is_called_small(fake_jobs, lang):
+    store_meta_race({"protonet": [0.3, 0.1, 0.5, 0.2], "finetune-baseline": [0.2, 0.2, 0.3, 0.2]})
+    at = lesson_page("meta", run_step("meta"), lang)
+    assert not at.exception, [e.value for e in at.exception]
+    catalogue = i18n.catalogue(lang)
+    small = catalogue["lessons.margin.small"].split("{what}")[0].strip()
+    # differences 0.1, -0.1, 0.2, 0: mean 0.05, sd 0.129, t(3) 3.182 -> ± 0.205
+    lines = [m.value for m in at.markdown if m.value.startswith(small)]
+    assert len(lines) == 1 and "+0.050 ± 0.205" in lines[0], [m.value for m in at.markdown]
+    assert catalogue["lessons.margin.why_meta"].format(n=4) in lines[0]
+
+
+def test_a_clear_dapt_effect_says_how_many_half_widths(fake_jobs):
+    group = "lesson:dapt:compare:20260101-120000-000000"
+    presets = lessons.lesson("dapt").step("compare").run.presets
+    overall = {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 400}
+    with write_session() as s:
+        pre = store_run(s, lessons.PRETRAIN, "lesson:dapt:pretrain:20260101-0-0",
+                        RunStatus.SUCCEEDED, {})  # fmt: skip
+        for preset, f1 in zip(presets, (0.5, 0.3), strict=True):
+            if preset["backbone"] == lessons.FROM_EARLIER:
+                preset = preset | {"backbone": f"run:{pre}"}
+            run_id = store_run(s, preset, group, RunStatus.SUCCEEDED, {"test_f1": f1})
+            runs.add_evaluation(s, run_id, split="test", stage="final",
+                                overall=overall | {"f1": f1}, per_type={})  # fmt: skip
+    at = lesson_page("dapt", run_step("dapt", "compare"))
+    assert not at.exception, [e.value for e in at.exception]
+    lines = [m.value for m in at.markdown if "With pretraining minus without" in m.value]
+    # 400 entities: ± 1.96 * sqrt(0.5 * 0.5 / 400 + 0.3 * 0.7 / 400) = 0.066, 3.0 half-widths
+    assert lines == ["**With pretraining minus without, test F1: +0.200 ± 0.066** (95% interval, "
+                     "approximated from the 400 test entities each score counts): 3.0 times "
+                     "the interval's half-width, so more than noise."], lines  # fmt: skip
+
+
+def test_the_race_says_why_ewc_is_no_better_than_naive(fake_jobs):
+    group = "lesson:rescue:run:20260101-130000-000000"
+    presets = dict(zip(lessons.RESCUE_METHODS, lessons.lesson("rescue").step("run").run.presets,
+                       strict=True))  # fmt: skip
+    matrices = {
+        "naive": [[0.6, 0.0, 0.0], [0.0, 0.4, 0.0], [0.0, 0.0, 0.4]],
+        "ewc": [[0.6, 0.0, 0.0], [0.0, 0.4, 0.0], [0.02, 0.0, 0.4]],
+        "replay": [[0.6, 0.0, 0.0], [0.5, 0.45, 0.0], [0.4, 0.5, 0.5]],
+    }
+    overall = {"precision": 0.5, "recall": 0.5, "f1": 0.5}
+    with write_session() as s:
+        for method, matrix in matrices.items():
+            summary = {"continual": {"matrix": matrix, "bwt": 0.0, "acc": 0.0}}
+            run_id = store_run(s, presets[method], group, RunStatus.SUCCEEDED, summary)
+            for j in range(3):
+                runs.add_evaluation(s, run_id, split="test", stage="final", task=j,
+                                    overall=overall | {"support": 100}, per_type={})  # fmt: skip
+    at = lesson_page("rescue", run_step("rescue"))
+    assert not at.exception, [e.value for e in at.exception]
+    text = [m.value for m in at.markdown if "minus naive, BWT" in m.value]
+    ewc = [x for x in text if "ewc minus naive" in x]
+    assert len(text) == 2 and len(ewc) == 1, text
+    assert ewc[0].startswith("**The effect is small here.** ewc minus naive, BWT: +0.010 ±")
+    assert i18n.catalogue("en")["lessons.margin.why_ewc"] in ewc[0]
+    replay = [x for x in text if "replay minus naive" in x][0]
+    # BWT (0.4 - 0.6 + 0.5 - 0.45) / 2 = -0.075 against naive's -0.5: +0.425, well clear
+    assert replay.startswith("**replay minus naive, BWT: +0.425 ±") and "more than noise" in replay
