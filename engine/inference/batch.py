@@ -7,7 +7,9 @@ is cut into sentences and windows of at most `max_tokens` tokens
 (engine.data.writers.segment_document), so a book is tagged a sentence at a time; every token
 keeps its offsets into the document, so entities come back exact. Documents that brought their
 own tokens (CoNLL, tokens JSONL, a DocBin) are tagged on those tokens, one sentence each.
-Sentences are batched `batch_size` model windows at a time.
+Sentences go to the model in groups of GROUP_SENTENCES, their windows longest first in batches
+of about `batch_tokens` padded sub-tokens (engine.training.predict), under autocast at
+`precision`.
 """
 
 from __future__ import annotations
@@ -20,12 +22,15 @@ from typing import Any
 import torch
 
 from engine.data.writers import segment_document
+from engine.device import pick_precision
 from engine.inference.documents import Document
 from engine.inference.outputs import Prediction
-from engine.inference.tagger import load_checkpoint, sentence_scores
+from engine.inference.tagger import load_checkpoint, sentence_labels
 
 MAX_TOKENS = 200  # tokens of one segment (words, or characters of CJK text)
-BATCH_SENTENCES = 64  # sentences handed to the model together (it batches their windows)
+# Sentences sorted and batched together: enough that length sorting leaves little padding,
+# few enough that the progress bar moves every few seconds on a CPU.
+GROUP_SENTENCES = 1024
 
 
 def sentence_ranges(document: Document, max_tokens: int = MAX_TOKENS) -> list[tuple[int, int]]:
@@ -52,13 +57,17 @@ def predict_documents(
     device: str = "cpu",
     *,
     max_tokens: int = MAX_TOKENS,
-    batch_size: int = 32,
+    batch_size: int | None = None,
+    batch_tokens: int | None = None,
+    precision: str = "auto",
     progress: Callable[[int], Any] | None = None,
     loaded: Callable[[], Any] | None = None,
 ) -> list[Prediction]:
-    """A Prediction per document; `progress(n)` is called with the tokens done after each batch,
-    `loaded()` once the model is loaded (so tokens/s counts tagging only)."""
+    """A Prediction per document; `progress(n)` is called with the tokens done after each group
+    of sentences, `loaded()` once the model is loaded (so tokens/s counts tagging only).
+    `precision` as train.precision (auto: bf16 where the device runs it fast)."""
     torch_device = torch.device(device)
+    dtype = pick_precision(torch_device, precision)
     tokenizer, model = load_checkpoint(checkpoint, torch_device)
     if loaded is not None:
         loaded()
@@ -67,14 +76,22 @@ def predict_documents(
     units = [(number, a, b) for number, found in enumerate(ranges) for a, b in found]
     labels: list[list[int]] = [[0] * len(d.tokens) for d in documents]
     scores: list[list[float]] = [[1.0] * len(d.tokens) for d in documents]
-    for begin in range(0, len(units), BATCH_SENTENCES):
-        chunk = units[begin : begin + BATCH_SENTENCES]
+    for begin in range(0, len(units), GROUP_SENTENCES):
+        chunk = units[begin : begin + GROUP_SENTENCES]
         words = [[t.text for t in documents[n].tokens[a:b]] for n, a, b in chunk]
-        scored = sentence_scores(model, tokenizer, words, torch_device, batch_size=batch_size)
-        for (number, first, _), found in zip(chunk, scored, strict=True):
-            for offset, (label, p) in enumerate(found):
-                labels[number][first + offset] = label
-                scores[number][first + offset] = round(p, 4)
+        found, chances = sentence_labels(
+            model,
+            tokenizer,
+            words,
+            torch_device,
+            dtype=dtype,
+            batch_tokens=batch_tokens,
+            batch_size=batch_size,
+            decimals=4,
+        )
+        for (number, first, stop), label, chance in zip(chunk, found, chances, strict=True):
+            labels[number][first:stop] = label
+            scores[number][first:stop] = chance
         if progress is not None:
             progress(sum(len(w) for w in words))
     return [

@@ -40,7 +40,9 @@ def predict_file(
     asked_stage: str | None = None,
     device: str = "cpu",
     max_tokens: int = 200,
-    batch_size: int = 32,
+    batch_size: int | None = None,
+    batch_tokens: int | None = None,
+    precision: str = "auto",
     quiet: bool = False,
     notes: list[str] | None = None,
 ) -> tuple[PredictedFile, Progress]:
@@ -54,6 +56,8 @@ def predict_file(
         device,
         max_tokens=max_tokens,
         batch_size=batch_size,
+        batch_tokens=batch_tokens,
+        precision=precision,
         progress=bar,
         loaded=bar.restart,
     )
@@ -82,7 +86,9 @@ def run_predict_file(
     asked_stage: str | None = None,
     device: str = "cpu",
     max_tokens: int = 200,
-    batch_size: int = 32,
+    batch_size: int | None = None,
+    batch_tokens: int | None = None,
+    precision: str = "auto",
     quiet: bool = False,
 ) -> int:
     """The CLI command: read, tag, write; the exit code. `text` (one document a line) is used
@@ -107,6 +113,8 @@ def run_predict_file(
         device=device,
         max_tokens=max_tokens,
         batch_size=batch_size,
+        batch_tokens=batch_tokens,
+        precision=precision,
         quiet=quiet,
         notes=notes,
     )
@@ -139,7 +147,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     pred.add_argument("--output", help="file to write (default: stdout)")
     pred.add_argument("--details", help="also write tokens, tags and scores as JSON here")
     pred.add_argument("--max-tokens", type=int, default=200, help="tokens per sentence window")
-    pred.add_argument("--batch-size", type=int, default=32, help="model windows per batch")
+    pred.add_argument(
+        "--batch-size", type=int, help="at most this many model windows a batch (default: no cap)"
+    )
+    pred.add_argument(
+        "--batch-tokens",
+        type=int,
+        help="padded sub-tokens a batch (default 4096 on a CPU, 32768 on CUDA)",
+    )
+    pred.add_argument(
+        "--precision",
+        choices=("auto", "fp32", "bf16", "fp16"),
+        default="auto",
+        help="auto (default): bf16 where the device runs it fast, as training does",
+    )
     pred.add_argument("--quiet", action="store_true", help="no progress on stderr")
 
 
@@ -160,7 +181,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from engine.inference.tagger import tag_text
 
     result = {"run_id": args.run_id, "stage": stage.name} | tag_text(
-        stage.path, text or "", args.device
+        stage.path, text or "", args.device, args.precision
     )
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
@@ -188,5 +209,7 @@ def _predict_file(args: argparse.Namespace, stage: Stage, text: str | None) -> i
         device=args.device,
         max_tokens=args.max_tokens,
         batch_size=args.batch_size,
+        batch_tokens=args.batch_tokens,
+        precision=args.precision,
         quiet=args.quiet,
     )

@@ -16,14 +16,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
-from engine.data.alignment import IGNORE, SpecialIds, encode_sentences
+from engine.data.alignment import SpecialIds, encode_sentences
 from engine.data.char_spans import tokenize
 from engine.data.types import Sentence
+from engine.device import pick_precision
 from engine.metrics.forgetting_detail import entity_spans as iob2_spans
 from engine.models.backbones import quiet_transformers
-from engine.training.tensors import collate
+from engine.training.predict import predict_positions, word_order
 
 MAX_CHARS = 2000  # a paragraph, not a book: the Playground tags what a person types
 
@@ -45,49 +47,73 @@ def load_checkpoint(path: str | Path, device: torch.device) -> tuple[Any, Any]:
 
 
 def word_scores(
-    model: Any, tokenizer: Any, words: list[str], device: torch.device, max_length: int = 128
+    model: Any,
+    tokenizer: Any,
+    words: list[str],
+    device: torch.device,
+    max_length: int = 128,
+    dtype: torch.dtype = torch.float32,
 ) -> list[tuple[int, float]]:
     """(label id, probability) of the most likely label at each word's first sub-token."""
-    return sentence_scores(model, tokenizer, [words], device, max_length)[0]
+    ids, probs = sentence_labels(model, tokenizer, [words], device, max_length, dtype=dtype)
+    return list(zip(ids[0], probs[0], strict=True))
 
 
-@torch.inference_mode()
 def sentence_scores(
     model: Any,
     tokenizer: Any,
     sentences: Sequence[Sequence[str]],
     device: torch.device,
     max_length: int = 128,
-    batch_size: int = 32,
+    **batching: Any,
 ) -> list[list[tuple[int, float]]]:
-    """word_scores of many sentences, `batch_size` model windows a forward pass; a sentence
-    longer than `max_length` sub-tokens is cut into windows at word boundaries."""
-    out: list[list[tuple[int, float]]] = [[(0, 1.0)] * len(words) for words in sentences]
-    kept = [i for i, words in enumerate(sentences) if words]
-    if not kept:
-        return out
+    """word_scores of many sentences (sentence_labels, zipped)."""
+    ids, probs = sentence_labels(model, tokenizer, sentences, device, max_length, **batching)
+    return [list(zip(i, p, strict=True)) for i, p in zip(ids, probs, strict=True)]
+
+
+def sentence_labels(
+    model: Any,
+    tokenizer: Any,
+    sentences: Sequence[Sequence[str]],
+    device: torch.device,
+    max_length: int = 128,
+    *,
+    dtype: torch.dtype = torch.float32,
+    batch_tokens: int | None = None,
+    batch_size: int | None = None,
+    decimals: int | None = None,
+) -> tuple[list[list[int]], list[list[float]]]:
+    """Label ids and their probabilities (rounded to `decimals` when given), a list of each per
+    sentence. Windows go to the model longest first, about `batch_tokens` padded sub-tokens a
+    batch (at most `batch_size` windows); a sentence longer than `max_length` sub-tokens is cut
+    into windows at word boundaries; an empty sentence gets empty lists."""
     pad = SpecialIds.of(tokenizer).pad
+    kept = [i for i, words in enumerate(sentences) if words]  # the tokenizer wants a word
     encoded = [Sentence(tuple(sentences[i]), ("O",) * len(sentences[i])) for i in kept]
-    windows = sorted(encode_sentences(encoded, tokenizer, None, max_length), key=len_of)
-    for first in range(0, len(windows), max(1, batch_size)):
-        chunk = windows[first : first + max(1, batch_size)]
-        tensors = collate(chunk, pad)
-        logits = model(
-            input_ids=tensors["input_ids"].to(device),
-            attention_mask=tensors["attention_mask"].to(device),
-        ).logits.float()
-        probs = logits.softmax(-1).cpu()
-        for row, window in enumerate(chunk):
-            keep = tensors["labels"][row] != IGNORE
-            best, label = probs[row][keep].max(-1)
-            scores = out[kept[window.sentence]]
-            for w, p, i in zip(window.words, best.tolist(), label.tolist(), strict=True):
-                scores[w] = (int(i), float(p))
-    return out
-
-
-def len_of(window: Any) -> int:
-    return int(window.length)
+    windows = encode_sentences(encoded, tokenizer, None, max_length) if kept else []
+    ids, probs, per_window = predict_positions(
+        model,
+        windows,
+        device,
+        dtype,
+        pad,
+        max_tokens=batch_tokens,
+        max_rows=batch_size,
+        with_scores=True,
+    )
+    assert probs is not None
+    sizes = [len(sentences[i]) for i in kept]
+    labels: list[list[int]] = [[] for _ in sentences]
+    scores: list[list[float]] = [[] for _ in sentences]
+    found = word_order(windows, ids, per_window, sizes)
+    # float32 -> float64 is exact, and so is p * 10**decimals: np.round then equals round().
+    wide = probs.astype(np.float64)
+    wide = np.round(wide, decimals) if decimals is not None else wide
+    chances = word_order(windows, wide, per_window, sizes, fill=1.0)
+    for i, label, chance in zip(kept, found, chances, strict=True):
+        labels[i], scores[i] = label.tolist(), chance.tolist()
+    return labels, scores
 
 
 def entity_spans(
@@ -112,8 +138,11 @@ def entity_spans(
     return out
 
 
-def tag_text(checkpoint: str | Path, text: str, device: str = "cpu") -> dict[str, Any]:
-    """Words, tags, confidences and entities of `text` under the checkpoint at `checkpoint`."""
+def tag_text(
+    checkpoint: str | Path, text: str, device: str = "cpu", precision: str = "auto"
+) -> dict[str, Any]:
+    """Words, tags, confidences and entities of `text` under the checkpoint at `checkpoint`;
+    `precision` as train.precision (auto: bf16 where the device runs it fast, as training)."""
     text = text.strip()
     if not text:
         raise ValueError("no text to tag: type a sentence")
@@ -123,7 +152,8 @@ def tag_text(checkpoint: str | Path, text: str, device: str = "cpu") -> dict[str
     tokenizer, model = load_checkpoint(checkpoint, torch_device)
     words = split_words(text)
     id2label = {int(k): v for k, v in model.config.id2label.items()}
-    scored = word_scores(model, tokenizer, [w for w, _, _ in words], torch_device)
+    dtype = pick_precision(torch_device, precision)
+    scored = word_scores(model, tokenizer, [w for w, _, _ in words], torch_device, dtype=dtype)
     tags = [id2label[i] for i, _ in scored]
     confidences = [round(p, 4) for _, p in scored]
     return {
