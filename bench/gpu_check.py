@@ -16,7 +16,7 @@ Stages, each timed, each a row of the table at the end (exit status 1 if any fai
    FLOP utilisation, peak GPU memory, dev/test F1.
 3. tuned Trainer: transformers.Trainer with bf16=True and
    train_sampling_strategy="group_by_length" on the same windows, model, batch, steps and
-   schedule (bench/finetune_throughput.trainer_fit: it counts the real tokens by wrapping the
+   schedule (bench/training_sides.trainer_fit: it counts the real tokens by wrapping the
    data collator).
 4. continual: the `continual` strategy (LwF, three class-incremental tasks on builtin:news), a
    few steps per task, through a RunContext as engine.runner builds one (minus the database).
@@ -29,6 +29,9 @@ x 3 (the forward matmul and the two of the backward pass). Attention's own score
 positions are left out, so this is the useful-work figure; peak: `--peak-tflops`, default 790
 (the H200's bf16 figure the issue uses).
 
+Modules: gpu_bootstrap.py (stage 1's installs, before torch is imported), gpu_stages.py (the
+stages), training_sides.py (the engine and Trainer runs, shared with finetune_throughput.py).
+
     python3 bench/gpu_check.py              # on the GPU machine, from the repo root
     python3 bench/gpu_check.py --dry-run    # anywhere: CPU, a handful of steps
 """
@@ -36,134 +39,20 @@ positions are left out, so this is the useful-work figure; peak: `--peak-tflops`
 from __future__ import annotations
 
 import argparse
-import gc
-import importlib.util
 import json
-import math
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
-import traceback
-import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-WHEELS = REPO / "bench" / "wheels"
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-# module the engine imports -> the distributions that provide it (with the ones it needs that
-# the GPU image does not have); installed only when the module is missing.
-CARRIED: dict[str, tuple[str, ...]] = {
-    "pydantic": (
-        "pydantic",
-        "pydantic-core",
-        "annotated-types",
-        "typing-inspection",
-        "typing-extensions",
-    ),
-    "seqeval": ("seqeval",),  # its numpy + scikit-learn are in the image
-    "tqdm": ("tqdm",),  # a transformers dependency, so normally there already
-    # engine.training.distributed imports engine.jobs.task_gate -> storage.db -> sqlalchemy and
-    # (storage.schema) alembic at module level: the training loop cannot be imported without
-    # them, though no database is opened. alembic's Mako needs MarkupSafe: in the image (jinja2).
-    "sqlalchemy": ("sqlalchemy",),
-    "alembic": ("alembic", "mako"),
-}
-# The image's own packages; the check says which is missing rather than failing on an import.
-IMAGE = ("torch", "transformers", "accelerate", "safetensors", "numpy", "sklearn", "yaml")
-
-BERT_BASE = {
-    "hidden_size": 768,
-    "num_hidden_layers": 12,
-    "num_attention_heads": 12,
-    "intermediate_size": 3072,
-    "max_position_embeddings": 512,
-    "vocab_size": 30522,
-}
-
-
-def deps_dir() -> Path:
-    tag = f"py{sys.version_info.major}{sys.version_info.minor}-{platform.machine()}"
-    return Path(tempfile.gettempdir()) / f"lab-gpu-check-deps-{tag}"
-
-
-def missing_modules() -> list[str]:
-    importlib.invalidate_caches()
-    return [m for m in CARRIED if importlib.util.find_spec(m) is None]
-
-
-def unpack_wheels(dists: list[str], target: Path) -> None:
-    """No pip in the image: unpack the best-fitting wheel of each distribution (a wheel is a
-    zip of what site-packages would hold)."""
-    from packaging.tags import sys_tags
-    from packaging.utils import canonicalize_name, parse_wheel_filename
-
-    rank = {tag: i for i, tag in enumerate(sys_tags())}
-    for dist in dists:
-        best: tuple[int, Path] | None = None
-        for wheel in WHEELS.glob("*.whl"):
-            name, _, _, tags = parse_wheel_filename(wheel.name)
-            if name != canonicalize_name(dist):
-                continue
-            fit = min((rank[t] for t in tags if t in rank), default=None)
-            if fit is not None and (best is None or fit < best[0]):
-                best = (fit, wheel)
-        if best is None:
-            raise RuntimeError(f"no wheel of {dist} in {WHEELS} fits this Python")
-        with zipfile.ZipFile(best[1]) as archive:
-            archive.extractall(target)
-
-
-def bootstrap() -> dict[str, Any]:
-    """Make the engine importable here: install what the image lacks from bench/wheels."""
-    if sys.version_info < (3, 11):  # noqa: UP036  (the image's python3 is not ours to pick)
-        raise SystemExit(f"the engine needs Python >= 3.11; this is {platform.python_version()}")
-    absent = [m for m in IMAGE if importlib.util.find_spec(m) is None]
-    if absent:
-        raise SystemExit(f"this image lacks {', '.join(absent)}; gpu_check expects them installed")
-    target = deps_dir()
-    if target.is_dir():  # an earlier run on this machine installed them
-        sys.path.insert(0, str(target))
-    missing = missing_modules()
-    info: dict[str, Any] = {"missing": missing, "installed": [], "target": None, "how": None}
-    if not missing:
-        return info
-    if not WHEELS.is_dir() or not any(WHEELS.glob("*.whl")):
-        raise SystemExit(
-            f"{', '.join(missing)} missing and no wheels in {WHEELS}: run "
-            "`bash bench/gpu_wheels.sh` where a package index is reachable and carry bench/wheels"
-        )
-    dists = sorted({d for m in missing for d in CARRIED[m]})
-    target.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    if importlib.util.find_spec("pip") is not None:
-        cmd = [sys.executable, "-m", "pip", "install", "--quiet", "--no-index", "--no-deps"]
-        cmd += ["--disable-pip-version-check", "--upgrade", "--find-links", str(WHEELS)]
-        cmd += ["--target", str(target), *dists]
-        subprocess.run(cmd, check=True)
-        info["how"] = "pip --no-index --target"
-    else:
-        unpack_wheels(dists, target)
-        info["how"] = "unpacked wheels"
-    if str(target) not in sys.path:
-        sys.path.insert(0, str(target))
-    os.environ["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(target), str(REPO), os.environ.get("PYTHONPATH")) if p
-    )
-    still = missing_modules()
-    if still:
-        raise SystemExit(f"installed from {WHEELS} but still cannot import {', '.join(still)}")
-    info.update(
-        installed=dists, target=str(target), seconds=round(time.perf_counter() - started, 1)
-    )
-    return info
-
+from gpu_bootstrap import CARRIED, bootstrap  # noqa: I001  (standard library only)
 
 # The GPU machine reaches no network: nothing may wait on the Hugging Face Hub.
 for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY"):
@@ -172,236 +61,21 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 BOOT = bootstrap()  # before torch and the engine are imported
 
 import torch  # noqa: I001  (only after bootstrap: it may put typing_extensions first on the path)
-
-from engine.config import DataConfig, TrainConfig, parse_config
-from engine.data.alignment import SpecialIds, encode_sentences
-from engine.data.sources import load_splits
-from engine.models.backbones import load_token_classifier, load_tokenizer, resolve_backbone
-from engine.strategies.base import RunContext
-from engine.training.distributed import run_strategy
-from finetune_throughput import (
-    DEVICE_MODULES,
-    engine_attr,
-    engine_fit,
-    memory_tracker,
-    scores,
-    trainer_fit,
+from gpu_stages import (
+    Check,
+    build_backbone,
+    describe,
+    finetune_stages,
+    pick_device,
+    pick_precision,
+    strategy_stages,
 )
 
-# engine.runner's own device and precision rules (engine/device.py, a root module that may move)
-pick_device = engine_attr("pick_device", *DEVICE_MODULES)
-pick_precision = engine_attr("pick_precision", *DEVICE_MODULES)
-describe = engine_attr("describe", *DEVICE_MODULES)
-# the run function of a strategy kind (loads its module): engine.strategies.registry, formerly
-# engine.strategies
-get_strategy = engine_attr("get_strategy", "engine.strategies.registry", "engine.strategies")
+from engine.config import DataConfig, TrainConfig
+from engine.data.sources import load_splits
 
 # Which of the carried modules the engine's import actually pulled in (the import surface).
 BOOT["engine_imports"] = sorted(m for m in CARRIED if m in sys.modules)
-
-
-def matmul_params(model: Any) -> int:
-    """Parameters that take part in matrix multiplies: all but the embedding tables."""
-    return sum(p.numel() for n, p in model.named_parameters() if ".embeddings." not in f".{n}")
-
-
-def build_backbone(folder: Path, corpus: list, layers: int, seed: int) -> dict[str, Any]:
-    """A bert-base-sized encoder from scratch, saved as a model folder every stage loads."""
-    from transformers import BertConfig, BertModel
-
-    tokenizer = load_tokenizer(resolve_backbone("tiny-corpus"), corpus=corpus)
-    torch.manual_seed(seed)
-    config = BertConfig(**(BERT_BASE | {"num_hidden_layers": layers}))
-    config.vocab_size = max(config.vocab_size, len(tokenizer))
-    model = BertModel(config, add_pooling_layer=False)
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    total = sum(p.numel() for p in model.parameters())
-    return {"parameters": total, "vocab": len(tokenizer), "layers": layers}
-
-
-class Check:
-    """Runs the stages, keeps one row each, and decides the exit status."""
-
-    def __init__(self, args: argparse.Namespace, device: torch.device):
-        self.args = args
-        self.device = device
-        self.cuda = device.type == "cuda"
-        self.rows: list[dict[str, Any]] = []
-        self.started = time.perf_counter()
-
-    def sync(self) -> None:
-        if self.cuda:
-            torch.cuda.synchronize()
-
-    def peak_gib(self) -> float | None:
-        return torch.cuda.max_memory_allocated() / 2**30 if self.cuda else None
-
-    def stage(
-        self, name: str, fn: Callable[[], dict[str, Any]], on_gpu: bool = True
-    ) -> dict[str, Any]:
-        """Run one stage; `on_gpu` stages must have allocated GPU memory on a CUDA machine."""
-        row: dict[str, Any] = {"stage": name}
-        if time.perf_counter() - self.started > self.args.budget_s:
-            row["status"] = f"SKIPPED: past the {self.args.budget_s:.0f} s budget"
-            self.rows.append(row)
-            print(f"== {name}: {row['status']}", flush=True)
-            return row
-        print(f"== {name}", flush=True)
-        gc.collect()
-        if self.cuda:
-            torch.cuda.empty_cache()
-            torch.cuda.reset_peak_memory_stats()
-        began = time.perf_counter()
-        try:
-            row.update(fn())
-            row["status"] = "ok"
-        except Exception as err:  # one stage failing must not hide the others
-            traceback.print_exc()
-            row["status"] = f"FAILED: {type(err).__name__}: {str(err).strip()[:200]}"
-        row["seconds"] = round(time.perf_counter() - began, 1)
-        row["peak_gib"] = self.peak_gib()
-        if on_gpu and self.cuda and row["status"] == "ok" and not row["peak_gib"]:
-            row["status"] = "FAILED: nothing was allocated on the GPU"
-        self.rows.append(row)
-        print(f"   {json.dumps(row)}", flush=True)
-        return row
-
-    def rates(self, res: dict[str, Any], n_matmul: int) -> dict[str, Any]:
-        tflops = 6 * n_matmul * res["tokens_per_s"] / 1e12
-        return {
-            "tokens_per_s": res["tokens_per_s"],
-            "call_tokens_per_s": res["call_tokens_per_s"],
-            "model_tflops": tflops,
-            "mfu": tflops / self.args.peak_tflops if self.cuda else None,
-        }
-
-    @property
-    def failed(self) -> bool:
-        return any(row["status"] != "ok" for row in self.rows)
-
-
-def require(ok: bool, message: str) -> None:
-    if not ok:
-        raise RuntimeError(message)
-
-
-def finetune_stages(check: Check, args, folder: Path, splits, dtype: torch.dtype) -> None:
-    device = check.device
-    label2id = {lab: i for i, lab in enumerate(splits.labels)}
-    backbone = resolve_backbone(str(folder))
-    tokenizer = load_tokenizer(backbone)
-    pad = SpecialIds.of(tokenizer).pad
-    windows = encode_sentences(splits.train, tokenizer, label2id, 128)
-    train = TrainConfig(
-        device="auto",
-        precision="bf16",
-        batch_size=args.batch_size,
-        max_steps=args.steps,
-        lr=args.lr,
-        warmup_ratio=0.1,
-        weight_decay=0.0,
-        seed=args.seed,
-        save_checkpoint=False,
-    )
-
-    def fresh_model() -> Any:
-        torch.manual_seed(args.seed)
-        return load_token_classifier(backbone, splits.labels, vocab_size=len(tokenizer))
-
-    def warm_up() -> dict[str, Any]:
-        model = fresh_model().to(device)
-        cfg = train.model_copy(update={"max_steps": args.warmup_steps})
-        res = engine_fit(model, windows, cfg=cfg, device=device, dtype=dtype, pad_id=pad)
-        return {"device": str(device), "precision": res["precision"], "steps": res["steps"]}
-
-    def engine_stage() -> dict[str, Any]:
-        model = fresh_model().to(device)
-        res = engine_fit(
-            model, windows, cfg=train, device=device, dtype=dtype, pad_id=pad, sync=check.sync
-        )
-        require(res["steps"] == args.steps, f"ran {res['steps']} steps, not {args.steps}")
-        require(math.isfinite(res["last_loss"]), f"loss is {res['last_loss']}")
-        where = next(model.parameters()).device
-        require(where.type == device.type, f"the model ended on {where}, not {device}")
-        return {
-            "device": str(where),
-            "precision": res["precision"],
-            "steps": res["steps"],
-            "loss": res["last_loss"],
-            "matmul_params": matmul_params(model),
-            **check.rates(res, matmul_params(model)),
-            **scores(model, tokenizer, splits, device),
-        }
-
-    def trainer_stage() -> dict[str, Any]:
-        model = fresh_model()
-        features = [
-            {
-                "input_ids": list(w.input_ids),
-                "attention_mask": [1] * w.length,
-                "labels": list(w.labels),
-            }
-            for w in windows
-        ]
-        res = trainer_fit(
-            model,
-            tokenizer,
-            features,
-            steps=args.steps,
-            batch_size=args.batch_size,
-            lr=args.lr,
-            seed=args.seed,
-            tuned=True,
-            use_cpu=not check.cuda,
-            output_dir=str(Path(tempfile.gettempdir()) / "lab-gpu-check-trainer"),
-            sync=check.sync,
-        )
-        require(res["steps"] == args.steps, f"ran {res['steps']} steps, not {args.steps}")
-        require(math.isfinite(res["last_loss"]), f"loss is {res['last_loss']}")
-        where = next(model.parameters()).device
-        require(where.type == device.type, f"the Trainer trained on {where}, not {device}")
-        return {
-            "device": str(where),
-            "precision": res["precision"],
-            "steps": res["steps"],
-            "loss": res["last_loss"],
-            **check.rates(res, matmul_params(model)),
-            **scores(model, tokenizer, splits, device),
-        }
-
-    check.stage("warm-up (engine)", warm_up)
-    check.stage("engine fine-tune", engine_stage)
-    check.stage("tuned Trainer", trainer_stage)
-
-
-def strategy_stage(
-    check: Check, kind: str, raw: dict[str, Any], run_root: Path
-) -> Callable[[], dict]:
-    """One strategy run through a RunContext, as engine.runner.execute_run builds it (minus
-    the database): the config's `train.device: auto` resolved by the engine."""
-
-    def run() -> dict[str, Any]:
-        cfg = parse_config(raw)
-        device = pick_device(cfg.train.device)
-        dtype = pick_precision(device, cfg.train.precision)
-        require(device == check.device, f"train.device auto gave {device}, not {check.device}")
-        folder = run_root / kind
-        folder.mkdir(parents=True, exist_ok=True)
-        ctx = RunContext(None, cfg, memory_tracker(), device, dtype, folder, progress=True)
-        torch.manual_seed(cfg.train.seed)
-        summary = run_strategy(get_strategy(kind), ctx)
-        require(not summary.get("cancelled"), "the run was cancelled")
-        require(summary.get("test_f1") is not None, f"no test F1 in the summary: {summary}")
-        return {
-            "device": str(device),
-            "precision": str(dtype).removeprefix("torch."),
-            "steps": summary.get("steps"),
-            "test_f1": summary["test_f1"],
-            "train_seconds": summary.get("train_seconds"),
-        }
-
-    return run
 
 
 def table(rows: list[dict[str, Any]], peak_tflops: float) -> str:
@@ -504,49 +178,7 @@ def main() -> int:
         )
         if built["status"] == "ok":
             finetune_stages(check, args, folder, splits, dtype)
-            common = {
-                "backbone": str(folder),
-                "mapping": {"enabled": False},
-            }
-            train = {
-                "device": "auto",
-                "precision": "bf16",
-                "batch_size": min(args.batch_size, 32),
-                "max_steps": args.task_steps,
-                "lr": args.lr,
-                "seed": args.seed,
-                "save_checkpoint": False,
-            }
-            continual = common | {
-                "name": "gpu-check-continual",
-                "data": {"train": "builtin:news"},
-                "strategy": {
-                    "kind": "continual",
-                    "method": "lwf",
-                    "tasks": {
-                        "by": "types",
-                        "first_types": 1,
-                        "types_per_task": 2,
-                        "max_train_sentences": args.task_sentences,
-                    },
-                },
-                "train": train,
-            }
-            meta = common | {
-                "name": "gpu-check-meta",
-                "data": {"train": "builtin:mixed"},
-                "strategy": {
-                    "kind": "meta",
-                    "method": "protonet",
-                    "n_way": 5,
-                    "k_shot": 1,
-                    "episodes": {"train": args.episodes[0], "test": args.episodes[1]},
-                    "examples": 0,
-                },
-                "train": train | {"lr": 3e-5},
-            }
-            check.stage("continual (lwf)", strategy_stage(check, "continual", continual, run_root))
-            check.stage("meta (protonet)", strategy_stage(check, "meta", meta, run_root))
+            strategy_stages(check, args, folder, run_root)
     total = time.perf_counter() - check.started
     print()
     print(table(check.rows, args.peak_tflops))

@@ -1,9 +1,11 @@
 """The one training loop for token classification (fine-tuning now; continual tasks reuse it).
 
 AdamW, warmup + linear decay, gradient clipping, bf16/fp16 autocast where it pays, length-grouped
-batches with dynamic padding, dev evaluation each epoch or every N steps, early stopping on dev F1,
-best weights kept. Methods that need more (EWC, distillation, mapping alignment) pass `hooks`
-whose `extra_loss` is added to the task loss: plugins on one loop, not copies of it.
+or token-budget batches with dynamic padding, an opt-in torch.compile of the forward, dev
+evaluation each epoch or every N steps, early stopping on dev F1, best weights kept. The loss
+stays on the device between log points: reading it (`float(loss)`) waits for the accelerator.
+Methods that need more (EWC, distillation, mapping alignment) pass `hooks` whose `extra_loss`
+is added to the task loss: plugins on one loop, not copies of it.
 """
 
 from __future__ import annotations
@@ -24,10 +26,12 @@ from engine.data.alignment import Window
 from engine.data.batching import length_grouped_batches, shuffled_batches
 from engine.metrics.ner import NerReport
 from engine.tracking.tracker import Tracker
+from engine.training.compiled import TrainingForward
 from engine.training.distributed import FitParallel, for_fit
 from engine.training.optim import make_optimizer, make_scheduler, optimizer_step
 from engine.training.predict import autocast_for
 from engine.training.tensors import collate
+from engine.training.token_batches import GROUP, SENTENCE_CAP, budget_for, token_budget_batches
 from engine.training.train_state import restore_train_state, save_train_state
 
 
@@ -44,7 +48,7 @@ class LoopResult:
     train_seconds: float = 0.0
     best_f1: float = -1.0
     best_step: int = 0
-    last_loss: float = math.nan
+    last_loss: float = math.nan  # read at log points, evaluations, epoch ends and the end
     stopped: bool = False  # cancelled through the tracker
     early_stopped: bool = False
 
@@ -55,6 +59,11 @@ class LoopResult:
 
 def epoch_batches(windows: Sequence[Window], cfg: TrainConfig, epoch: int) -> list[list[int]]:
     seed = cfg.seed * 1000 + epoch
+    if cfg.batching == "tokens":  # about batch_size x mean length padded tokens a step
+        lengths = [w.length for w in windows]
+        budget = budget_for(lengths, cfg.batch_size)
+        cap, chunk = SENTENCE_CAP * cfg.batch_size, GROUP * cfg.batch_size
+        return token_budget_batches(lengths, budget, seed, max_sentences=cap, chunk=chunk)
     if cfg.group_by_length:
         return length_grouped_batches([w.length for w in windows], cfg.batch_size, seed)
     return shuffled_batches(len(windows), cfg.batch_size, seed)
@@ -63,6 +72,14 @@ def epoch_batches(windows: Sequence[Window], cfg: TrainConfig, epoch: int) -> li
 def total_steps(n_windows: int, cfg: TrainConfig) -> int:
     per_epoch = math.ceil(n_windows / cfg.batch_size)
     return cfg.max_steps if cfg.max_steps is not None else per_epoch * cfg.epochs
+
+
+def planned_steps(windows: Sequence[Window], cfg: TrainConfig) -> int:
+    """The steps `fit` will take (the schedule's length): token-budget epochs differ in their
+    batch counts, so those are counted epoch by epoch."""
+    if cfg.max_steps is not None or cfg.batching != "tokens":
+        return total_steps(len(windows), cfg)
+    return sum(len(epoch_batches(windows, cfg, epoch)) for epoch in range(cfg.epochs))
 
 
 @dataclass
@@ -81,10 +98,24 @@ class Fit:
     task: int | None
     step_offset: int
 
-    def train_step(self, batch: dict[str, torch.Tensor], optimizer, scheduler, scaler) -> float:
-        batch = {k: v.to(self.device) for k, v in batch.items()}
+    def train_step(
+        self, batch: dict[str, torch.Tensor], optimizer, scheduler, scaler
+    ) -> torch.Tensor:
+        """One optimizer step; the loss comes back as a device tensor (no host sync here)."""
+        batch = {k: v.to(self.device, non_blocking=True) for k, v in batch.items()}
+        try:
+            return self.step_with(self.forward, batch, optimizer, scheduler, scaler)
+        except Exception as err:  # a compile failure surfaces at the first call of a shape
+            if not self.forward.active:
+                raise
+            self.forward.fall_back(f"{type(err).__name__}: {str(err).strip()[:300]}")
+            return self.step_with(self.forward, batch, optimizer, scheduler, scaler)
+
+    def step_with(
+        self, forward: TrainingForward, batch: dict[str, torch.Tensor], optimizer, scheduler, scaler
+    ) -> torch.Tensor:
         with autocast_for(self.device, self.dtype):
-            outputs = self.par.module(**batch)  # the DDP wrapper in a data-parallel run
+            outputs = forward(batch)  # the DDP wrapper in a data-parallel run
             loss = outputs.loss
             for hook in self.hooks:
                 extra = hook.extra_loss(self.model, batch, outputs)
@@ -92,7 +123,11 @@ class Fit:
                     loss = loss + extra
         weighted = self.par.weighted(loss)
         optimizer_step(weighted, self.model, optimizer, scheduler, scaler, self.cfg.grad_clip)
-        return self.par.global_loss(float(loss.detach()))
+        return loss.detach()
+
+    def loss_value(self, loss: torch.Tensor) -> float:
+        """The step's loss as a number (waits for the device), over the whole global batch."""
+        return self.par.global_loss(float(loss))
 
     def evaluate(self, res: LoopResult, step: int, stage: str) -> bool:
         """Evaluate on dev; keep the best weights; return True when patience ran out."""
@@ -114,6 +149,7 @@ class Fit:
     best_state: dict[str, torch.Tensor] | None = None
     evals_without_gain: int = 0
     par: FitParallel | None = None  # this fit's share of a data-parallel group (distributed.py)
+    forward: TrainingForward | None = None  # par.module, compiled when train.compile asks
 
 
 def fit(
@@ -154,11 +190,12 @@ def fit(
         task,
         step_offset,
     )
-    steps = total_steps(len(train_windows), cfg)
+    steps = planned_steps(train_windows, cfg)
     optimizer = make_optimizer(model, cfg.lr, cfg.head_lr, cfg.weight_decay)
     scheduler = make_scheduler(optimizer, steps, cfg.warmup_ratio)
     scaler = torch.amp.GradScaler(device.type, enabled=dtype == torch.float16)
     run.par = par = for_fit(model, device)
+    run.forward = TrainingForward(par.module, enabled=cfg.compile, device=device)
     res = LoopResult()
     start_epoch = 0
     if resume_from is not None:
@@ -181,24 +218,29 @@ def fit(
             if par.sync(batch, tracker.should_stop()):  # every rank stops at the same step
                 res.stopped = done = True
                 break
-            started = time.perf_counter()
-            loss = run.train_step(batch, optimizer, scheduler, scaler)
-            res.train_seconds += time.perf_counter() - started
-            res.train_tokens += par.tokens
-            res.steps += 1
-            res.last_loss = loss
-            step = step_offset + res.steps
-            if res.steps % cfg.log_every == 0 or res.steps == 1:
-                tracker.log_metric("train_loss", loss, step, task)
-                tracker.log_metric("lr", scheduler.get_last_lr()[0], step, task)
-                tracker.log_metric("tokens_per_s", res.tokens_per_s, step, task)
-            bar.update(1)
-            bar.set_postfix(loss=f"{loss:.3f}", tok_s=f"{res.tokens_per_s:.0f}", refresh=False)
             end_of_epoch = b_idx == len(batches) - 1
-            due = (cfg.eval_every and res.steps % cfg.eval_every == 0) or (
+            next_step = res.steps + 1
+            due = (cfg.eval_every and next_step % cfg.eval_every == 0) or (
                 cfg.eval_every is None and end_of_epoch
             )
-            last = res.steps >= steps
+            last = next_step >= steps
+            logs = next_step % cfg.log_every == 0 or next_step == 1
+            started = time.perf_counter()
+            loss = run.train_step(batch, optimizer, scheduler, scaler)
+            if logs or due or last or end_of_epoch:  # the one host sync: inside the timing
+                res.last_loss = run.loss_value(loss)
+            res.train_seconds += time.perf_counter() - started
+            res.train_tokens += par.tokens
+            res.steps = next_step
+            step = step_offset + res.steps
+            if logs:
+                tracker.log_metric("train_loss", res.last_loss, step, task)
+                tracker.log_metric("lr", scheduler.get_last_lr()[0], step, task)
+                tracker.log_metric("tokens_per_s", res.tokens_per_s, step, task)
+                bar.set_postfix(
+                    loss=f"{res.last_loss:.3f}", tok_s=f"{res.tokens_per_s:.0f}", refresh=False
+                )
+            bar.update(1)
             if (due or last) and run.evaluate(
                 res, step, f"step-{step}" if cfg.eval_every else f"epoch-{epoch + 1}"
             ):
