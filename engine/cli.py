@@ -18,6 +18,7 @@
     python -m engine bundle import FILE.zip    # last line: run_ids=<ID>,<ID>
     python -m engine bench PROTOCOL --data TRAIN[,DEV,TEST] [--methods a,b] [--run]  # a race
     python -m engine bench --table GROUP [--format markdown|csv|latex]  # beside the papers
+    python -m engine join RUN_ID --nnodes N --rdzv HOST:PORT   # more machines for a torchrun run
 
 Exit 0 on success; on failure a one-line reason on stderr and a non-zero exit.
 """
@@ -38,6 +39,7 @@ from engine.data.schemes import UNKNOWN_PREFIX_POLICIES
 from engine.data.types import DataError
 from engine.inference import predict_file as predict_cli
 from engine.protocols import bench_cli
+from engine.training import torchrun
 from storage.db import StorageError
 
 
@@ -88,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     db_cli.add_parser(sub)
     predict_cli.add_parser(sub)
     bench_cli.add_parser(sub)
+    torchrun.add_parser(sub)
     bundle = sub.add_parser("bundle", help="export runs as a zip bundle, or import one")
     bundle_sub = bundle.add_subparsers(dest="bundle_command", required=True)
     bexp = bundle_sub.add_parser("export", help="write runs (or a group's race) to OUT.zip")
@@ -290,6 +293,7 @@ COMMANDS = {
     "predict": predict_cli.cmd_predict,
     "bundle": cmd_bundle,
     "bench": bench_cli.main,
+    "join": torchrun.cmd_join,
 }
 
 

@@ -140,6 +140,18 @@ class TrainConfig(Section):
     group_by_length: bool = Field(
         True, title="Batch by length", description="Batch similar lengths together (less padding)"
     )
+    batching: Literal["sentences", "tokens"] = Field(
+        "sentences",
+        title="Batch size counts",
+        description="sentences: batch size sentences a step; tokens: as many sentences as fit "
+        "batch size x the mean sentence length in padded tokens (about equal work each step)",
+    )
+    compile: bool = Field(
+        False,
+        title="Compile the model",
+        description="torch.compile the training forward (needs a C compiler; without one, or if "
+        "compiling fails, the run says so in its log and trains as usual)",
+    )
     save_checkpoint: bool = Field(
         True, title="Save the best checkpoint", description="Keep the best checkpoint on disk"
     )
@@ -150,6 +162,12 @@ class TrainConfig(Section):
         title="Parallel processes",
         description="Data-parallel processes (DDP): one per GPU, or N CPU processes (gloo); "
         "the global batch size is split between them",
+    )
+    launcher: Literal["lab", "torchrun"] = Field(
+        "lab",
+        title="Process launcher",
+        description="Who starts the parallel processes: the lab (this machine), or PyTorch's "
+        "torchrun (restarts, and more machines can join: docs/scaling.md)",
     )
 
 

@@ -12,6 +12,9 @@ gloo on the CPU, nccl on CUDA (one GPU per rank).
 
     summary = run_strategy(strategy_fn, ctx)   # engine.jobs.runner; one device: strategy_fn(ctx)
     par = for_fit(model, device)               # engine.training.loop.fit; no-op in one process
+
+`train.launcher: torchrun` starts the ranks through PyTorch's launcher instead, on one machine
+or several (engine.training.torchrun); everything inside `fit` is the same.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
-import socket
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -30,6 +32,7 @@ import torch.distributed as dist
 
 from engine.data.alignment import IGNORE
 from engine.metrics.ner import NerReport
+from engine.training import torchrun
 
 # A rank waits this long for the others at a collective: long enough for rank 0 to save a
 # checkpoint alone, short enough that a wedged job ends well before anyone gives up on it.
@@ -159,7 +162,9 @@ def run_strategy(fn: Callable[[Any], dict[str, Any]], ctx: Any) -> dict[str, Any
     if world <= 1:
         return fn(ctx)
     backend = backend_for(ctx.device, world)
-    port = free_port()
+    if ctx.config.train.launcher == "torchrun":
+        return torchrun.launch(ctx, fn, backend)
+    port = torchrun.free_port()
     helper_cfg = ctx.config.model_copy(deep=True)
     helper_cfg.train.save_checkpoint = False  # rank 0 alone writes checkpoints
     helper = dataclasses.replace(
@@ -212,18 +217,8 @@ def rank_device(device: torch.device, rank: int) -> torch.device:
     return torch.device("cuda", rank) if device.type == "cuda" else device
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _join_group(rank: int, world: int, port: int, backend: str, device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.set_device(rank)
-    else:
-        # N processes share the cores: without this each would start a thread per core.
-        torch.set_num_threads(max(1, (os.cpu_count() or 1) // world))
+    _share_device(rank, world, device)
     dist.init_process_group(
         backend,
         init_method=f"tcp://127.0.0.1:{port}",
@@ -231,6 +226,20 @@ def _join_group(rank: int, world: int, port: int, backend: str, device: torch.de
         world_size=world,
         timeout=COLLECTIVE_TIMEOUT,
     )
+
+
+def join_env_group(local_rank: int, local_world: int, backend: str, device: torch.device) -> None:
+    """Join a group torchrun set up (RANK, WORLD_SIZE, MASTER_ADDR/PORT in the environment)."""
+    _share_device(local_rank, local_world, device)
+    dist.init_process_group(backend, init_method="env://", timeout=COLLECTIVE_TIMEOUT)
+
+
+def _share_device(local_rank: int, local_world: int, device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.set_device(local_rank)
+    else:
+        # N processes share the cores: without this each would start a thread per core.
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // local_world))
 
 
 def _leave_group() -> None:
