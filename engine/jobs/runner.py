@@ -120,6 +120,7 @@ def execute_run(run_id: int, *, progress: bool = True, tracker: Any = None) -> R
     import torch  # heavy: only when a run actually executes
 
     from engine.device import describe, device_info, pick_device, pick_precision
+    from engine.jobs import threads
     from engine.strategies.base import RunContext
     from engine.strategies.registry import get_strategy
     from engine.tracking.db_tracker import DbTracker
@@ -130,11 +131,18 @@ def execute_run(run_id: int, *, progress: bool = True, tracker: Any = None) -> R
     if detail is None:
         raise RunFailed(f"run {run_id} does not exist")
     tracker = tracker or DbTracker(run_id)
+    previous_threads = torch.get_num_threads()
     try:
         cfg = parse_config(detail.config)
         device = pick_device(cfg.train.device)
         dtype = pick_precision(device, cfg.train.precision)
-        info = device_info(device) | {"precision": str(dtype).removeprefix("torch.")}
+        # Chosen now, from the cores free at this moment, not when the process was started.
+        choice = threads.measure(run_id)
+        threads.apply(choice)
+        info = device_info(device) | {
+            "precision": str(dtype).removeprefix("torch."),
+            "threads_chosen": choice.describe(),
+        }
         with write_session() as s:
             if not run_store.claim_run(
                 s, run_id, pid=os.getpid(), device=describe(device), device_info=info
@@ -145,6 +153,7 @@ def execute_run(run_id: int, *, progress: bool = True, tracker: Any = None) -> R
                 f"run {run_id}: {cfg.strategy.kind} on {describe(device)} ({info['precision']})",
                 flush=True,
             )
+            print(f"run {run_id}: {choice.describe()}", flush=True)
         torch.manual_seed(cfg.train.seed)
         ctx = RunContext(run_id, cfg, tracker, device, dtype, run_dir(run_id), progress)
         ctx.resume_from = resume_source(detail.resumed_from)
@@ -159,6 +168,8 @@ def execute_run(run_id: int, *, progress: bool = True, tracker: Any = None) -> R
         if isinstance(err, RunFailed):
             raise
         raise RunFailed(one_line(err)) from err
+    finally:
+        torch.set_num_threads(previous_threads)  # an in-process caller keeps its own setting
     result = RunSummary.model_validate(summary)
     final = RunStatus.STOPPED if result.cancelled else RunStatus.SUCCEEDED
     with write_session() as s:

@@ -17,7 +17,9 @@ import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from engine.jobs.heartbeat import Heartbeat
@@ -53,12 +55,15 @@ class StopRequest:
             raise StoppedBeforeTraining
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, warm: bool = False) -> int:
+    """The worker; `warm`: this process was started ahead of its run (engine.jobs.warm_worker)."""
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 1 or not args[0].isdigit():
         print("usage: python -m engine.jobs.worker RUN_ID", file=sys.stderr)
         return EXIT_USAGE
     run_id = int(args[0])
+    entered = time.time()
+    began = entered if warm else process_started_at() or entered
     stop = StopRequest()
     signal.signal(signal.SIGTERM, stop.on_sigterm)
     heartbeat: Heartbeat | None = None
@@ -67,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"run {run_id} is not this worker's to run; exiting", flush=True)
             return EXIT_FAILED
         heartbeat = Heartbeat(run_id, on_lost=stop.event.set).start()
-        return _execute(run_id, stop)
+        return _execute(run_id, stop, (began, entered))
     except StoppedBeforeTraining:
         _mark_stopped(run_id)
         return EXIT_STOPPED
@@ -88,13 +93,17 @@ def _claim(run_id: int) -> bool:
         return run_store.claim_run(s, run_id, pid=os.getpid(), device="starting", device_info=info)
 
 
-def _execute(run_id: int, stop: StopRequest) -> int:
-    # The heavy imports (torch, transformers) happen here, while SIGTERM still aborts at once.
+def _execute(run_id: int, stop: StopRequest, started: tuple[float, float]) -> int:
+    # The heavy imports (torch, transformers) happen here, while SIGTERM still aborts at once;
+    # a warm worker (engine.jobs.warm_worker) has them done already.
+    imports_began = time.time()
     from engine.strategies.registry import load_all
 
     load_all()
     from engine.jobs.runner import RunFailed, execute_run
     from engine.tracking.db_tracker import DbTracker
+
+    print(startup_line(*started, imports_began, time.time()), flush=True)
 
     tracker = DbTracker(run_id)
     tracker.stop_event = stop.event
@@ -114,6 +123,25 @@ def _execute(run_id: int, stop: StopRequest) -> int:
         return EXIT_STOPPED
     print(f"run {run_id} succeeded", flush=True)
     return EXIT_SUCCEEDED
+
+
+def startup_line(began: float, entered: float, imports_began: float, imports_done: float) -> str:
+    """Where this worker's start-up went, for the log (and bench/startup.py)."""
+    return (
+        f"[worker] start-up: python and light imports {entered - began:.2f} s, "
+        f"claim {imports_began - entered:.2f} s, "
+        f"torch/transformers/engine imports {imports_done - imports_began:.2f} s"
+    )
+
+
+def process_started_at() -> float | None:
+    """When this process was started (epoch seconds, from /proc); None without /proc."""
+    try:
+        ticks = int(Path("/proc/self/stat").read_text().rpartition(")")[2].split()[19])
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return time.time() - uptime + ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _mark_stopped(run_id: int) -> None:

@@ -2,11 +2,11 @@
 
 A stored PENDING run waits for `dispatch`, which starts the oldest ones while fewer than
 `max_concurrent_jobs()` run, each as `python -m engine.jobs.worker RUN_ID` in its own session (so
-its
-process group can be signalled as a whole), with stdout and stderr appended to
-`<LAB_HOME>/logs/run-<ID>.log`. `reconcile` reaps finished children, marks vanished jobs FAILED
-("lost") and starts queued ones. Cancel = SIGTERM to the group, SIGKILL after the grace period.
-Only runs stored with backend "local" are served here. Imported by the dashboard (through
+its process group can be signalled as a whole), or as the warm worker kept ready for it
+(engine.jobs.warm_pool), with stdout and stderr appended to `<LAB_HOME>/logs/run-<ID>.log`.
+`reconcile` reaps finished children, marks vanished jobs FAILED ("lost"), starts queued ones and
+keeps a warm worker ready. Cancel = SIGTERM to the group, SIGKILL after the grace period. Only
+runs stored with backend "local" are served here. Imported by the dashboard (through
 engine.api): no torch or transformers here, not even indirectly.
 """
 
@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import make_url
 from sqlalchemy.orm import Session
 
+from engine.jobs import warm_pool
 from engine.jobs.backends import terminal_view
 from engine.jobs.heartbeat import heartbeat_timeout
 from engine.jobs.machine import HOSTNAME, max_concurrent_jobs, visible_gpu_ids
@@ -35,6 +36,7 @@ from storage.models import TERMINAL_STATES, RunStatus, utcnow
 from storage.paths import database_url, lab_home, logs_dir
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
+WORKER = "engine.jobs.worker"
 LOG_TAIL_IN_ERROR = 20  # log lines stored with a FAILED run's error
 
 # run id -> the worker this process started. Kept so exited children are reaped (no zombies)
@@ -110,15 +112,20 @@ def _devices(config: dict[str, Any] | None) -> int:
 
 def _start_worker(session: Session, run_id: int, gpu: str | None) -> bool:
     path = _log_path(run_id)
-    command = [sys.executable, "-m", "engine.jobs.worker", str(run_id)]
+    command = [sys.executable, "-m", WORKER, str(run_id)]
+    env = _worker_env(gpu)
     with open(path, "ab") as log:
-        log.write(f"[launcher] {time.strftime('%F %T')} {HOSTNAME}: {' '.join(command)}\n".encode())
-        log.flush()
+        prefix = f"[launcher] {time.strftime('%F %T')} {HOSTNAME}:"
+        # a warm worker is this worker, imported ahead; torchrun's command is not
+        warm = warm_pool.take(env, run_id, log, prefix) if command[2:3] == [WORKER] else None
+        if warm is None:
+            log.write(f"{prefix} {' '.join(command)}\n".encode())
+            log.flush()
         try:
-            proc = subprocess.Popen(
+            proc = warm or subprocess.Popen(
                 command,
                 cwd=REPO_ROOT,
-                env=_worker_env(gpu),
+                env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -165,10 +172,19 @@ def absolute_db_url(url: str) -> str:
 
 
 def reconcile() -> None:
-    """Reap exited workers, mark vanished jobs FAILED ("lost"), start queued ones."""
+    """Reap exited workers, mark vanished jobs FAILED ("lost"), start queued ones, keep one warm."""
     _record_exited_children()
     _mark_lost_runs()
     dispatch()
+    _keep_warm()
+
+
+def _keep_warm() -> None:
+    # The next job's worker with the env (and GPU) it would get; never importing beside a job.
+    with read_session() as s:
+        live = [r for r in run_store.running_runs(s) if r.hostname in (HOSTNAME, None)]
+    env = _worker_env(_pick_gpus([r.gpu for r in live]))
+    warm_pool.keep_ready(env, REPO_ROOT, spawn=len(live) < max_concurrent_jobs())
 
 
 def _record_exited_children() -> None:
@@ -222,6 +238,7 @@ def _mark_lost_runs() -> None:
     now = utcnow()
     for run in live:
         if run.pid is not None and run.hostname == HOSTNAME and not _pid_alive(run.pid):
+            _record_exited_children()  # our own child that just exited: its code says more
             _end_if_running(run.id, f"lost: process {run.pid} on {HOSTNAME} is gone")
             continue
         last = run.heartbeat_at or run.started_at
@@ -356,7 +373,7 @@ def _is_worker(pid: int) -> bool:
             return os.getpgid(pid) == pid
         except ProcessLookupError:
             return False
-    return b"engine.jobs.worker" in argv
+    return b"engine.jobs.worker" in argv or warm_pool.MODULE.encode() in argv  # or a warm one
 
 
 # --- logs --------------------------------------------------------------------------------------
