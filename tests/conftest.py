@@ -73,6 +73,16 @@ def lab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lab_db_url: str) -> Ite
 
 
 @pytest.fixture
+def one_job_slot(lab: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An isolated lab with one job slot; kills whatever worker a failed test leaves running."""
+    from tests.lab_runs import kill_leftover_workers  # engine.jobs: only for the tests using it
+
+    monkeypatch.setenv("LAB_MAX_JOBS", "1")
+    yield lab
+    kill_leftover_workers()
+
+
+@pytest.fixture
 def wnut17() -> Path:
     path = SHARED_DATASETS / "wnut17"
     if not path.is_dir():

@@ -7,54 +7,20 @@ against `streamlit run app.py` on a loopback port with its own LAB_HOME. Screens
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from engine.data.builtin import load_builtin
+from tests.conftest import REPO
+from tests.reliability.served import CHROMIUM, chromium, open_page, start_server, stop_server
 
-REPO = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
 SHOTS = REPO / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError("streamlit did not become healthy")
 
 
 @pytest.fixture
@@ -62,45 +28,11 @@ def server(tmp_path: Path) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (.ci/run installs it)")
     pytest.importorskip("playwright.sync_api")
-    port = free_port()
-    env = os.environ | {
-        "LAB_HOME": str(tmp_path / "lab"),
-        "LAB_DB_URL": f"sqlite:///{tmp_path / 'lab' / 'lab.db'}",
-        "LAB_MAX_JOBS": "1",
-    }
-    log = (tmp_path / "streamlit.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--server.fileWatcherType",
-            "none",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
+    served = start_server(tmp_path / "lab", tmp_path / "streamlit.log")
     try:
-        wait_healthy(url, proc)
-        yield url
+        yield served.url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(served.proc)
         subprocess.run(["pkill", "-f", f"LAB_HOME={tmp_path}"], check=False)
 
 
@@ -122,18 +54,15 @@ def click(page, key: str) -> None:
 
 
 def test_upload_wizard_launch_and_watch_success(server, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     data_file = small_conll(tmp_path / "my_news.conll")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    with chromium() as browser:
         # Every wait holds on a loaded 2-core machine: expect() has its own 5 s default, which
-        # page.set_default_timeout does not change (a busy CI run failed on exactly that).
-        page.set_default_timeout(60_000)
+        # page.set_default_timeout (60 s, open_page) does not change (a busy CI run failed on
+        # exactly that).
         expect.set_options(timeout=60_000)
-
-        page.goto(server)  # as after `make run`: the home page first, then the sidebar
+        page = open_page(browser, server)  # as after `make run`: the home page, then the sidebar
         expect(page.get_by_text("Lifelong NER Lab").first).to_be_visible()
         page.locator("[data-testid=stSidebar]").get_by_text("Data", exact=True).click()
         page.locator(".st-key-data_upload input[type=file]").set_input_files(str(data_file))
@@ -163,5 +92,4 @@ def test_upload_wizard_launch_and_watch_success(server, tmp_path):
         page.wait_for_timeout(1500)  # let the last live refresh settle before the picture
         shot(page, "3-run-succeeded")
         assert "Traceback" not in page.content()
-        browser.close()
     assert shutil.which("chromium") or Path(CHROMIUM).exists()

@@ -1,4 +1,5 @@
-"""Helpers shared by the engine.data tests: write a file in tmp_path from text or bytes."""
+"""Helpers shared by the engine.data tests: write a file in tmp_path from text or bytes, and
+a tagged sentence written as one line."""
 
 from __future__ import annotations
 
@@ -8,6 +9,17 @@ from pathlib import Path
 import pytest
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "data"
+
+
+def tagged(line: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(tokens, tags) of a sentence written "Ann/B-PER Lee/I-PER ran": tokens split on spaces,
+    each one's tag after its last "/", "O" where it has none."""
+    tokens, tags = [], []
+    for word in line.split(" "):
+        token, _, tag = word.rpartition("/") if "/" in word else (word, "", "O")
+        tokens.append(token)
+        tags.append(tag)
+    return tuple(tokens), tuple(tags)
 
 
 @pytest.fixture

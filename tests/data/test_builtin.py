@@ -20,30 +20,11 @@ from engine.data.builtin import (
     load_builtin,
 )
 from engine.data.builtin.generator import DomainSpec, fill
-from engine.data.types import Sentence
+from tests.data.mentions import entities
 
 DOMAINS = ("news", "science", "commerce")
 SPLITS = ("train", "dev", "test")
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def entities(sentences: list[Sentence]) -> list[tuple[str, str]]:
-    """(type, surface form) of every IOB2 entity mention."""
-    found: list[tuple[str, str]] = []
-    for sentence in sentences:
-        current: tuple[str, list[str]] | None = None
-        for token, tag in zip(sentence.tokens, sentence.tags, strict=True):
-            if tag.startswith("I-") and current is not None:
-                current[1].append(token)
-                continue
-            if current is not None:
-                found.append((current[0], " ".join(current[1])))
-                current = None
-            if tag.startswith("B-"):
-                current = (tag[2:], [token])
-        if current is not None:
-            found.append((current[0], " ".join(current[1])))
-    return found
 
 
 def digest(name: str, seed: int) -> str:

@@ -10,18 +10,31 @@ import pytest
 from engine.data.readers import detect_format, inspect_corpus, read_corpus
 from engine.data.types import DataError, Sentence
 
+LS_TASK = {"data": {"text": "Ann"}, "annotations": [{"result": []}]}
+LS_REGION = {"start": 0, "end": 3, "text": "Ann", "labels": ["PER"]}
+# format -> the (file name, content) pairs detected as it (the content decides, not the name)
+DETECTED = {
+    "conll": [("a.txt", "A\tO\n"), ("a.conll", "A\tO\n"), ("a.tsv", "A\tO\n"),
+              ("a.txt", "{\tO\n}\tO\n")],
+    "jsonl": [("a.jsonl", '{"tokens": ["A"], "ner_tags": ["O"]}\n'),
+              ("a.JSON", '[{"tokens": ["A"], "ner_tags": ["O"]}]'),
+              ("a.txt", '\n{"tokens": ["A"], "ner_tags": ["O"]}\n'),
+              ("a.jsonl", '{"tokens": ["A"], "tags": ["O"]}\n'),
+              ("a.jsonl", '{"text": "no labels at all"}\n')],
+    "labelstudio": [("a.json", json.dumps([LS_TASK])), ("a.json", json.dumps(LS_TASK, indent=2))],
+    "labelstudio-min": [("a.json", json.dumps([{"text": "Ann", "label": [LS_REGION]}])),
+                        ("a.json", json.dumps([{"text": "Ann", "ner": [LS_REGION]}]))],
+    "doccano": [("a.jsonl", '{"text": "Ann", "label": [[0, 3, "PER"]]}\n'),
+                ("a.txt", '{"text": "Ann", "labels": [[0, 3, "PER"]]}\n')],
+    "prodigy": [("a.jsonl", '{"text": "Ann", "spans": [{"start": 0, "end": 3, "label": "P"}]}'),
+                ("a.jsonl", '{"text": "Ann", "answer": "reject"}\n{"text": "b", "spans": []}')],
+    "spacy": [("a.spacy", "\x00binary")],
+}  # fmt: skip
+
 
 @pytest.mark.parametrize(
     ("name", "content", "fmt"),
-    [
-        ("a.txt", "A\tO\n", "conll"),
-        ("a.conll", "A\tO\n", "conll"),
-        ("a.tsv", "A\tO\n", "conll"),
-        ("a.jsonl", '{"tokens": ["A"], "ner_tags": ["O"]}\n', "jsonl"),
-        ("a.JSON", '[{"tokens": ["A"], "ner_tags": ["O"]}]', "jsonl"),
-        ("a.txt", '\n{"tokens": ["A"], "ner_tags": ["O"]}\n', "jsonl"),
-        ("a.txt", "{\tO\n}\tO\n", "conll"),
-    ],
+    [(name, content, fmt) for fmt, files in DETECTED.items() for name, content in files],
 )
 def test_detect_format(write, name, content, fmt):
     assert detect_format(write(name, content)) == fmt
@@ -118,30 +131,6 @@ def test_one_jsonl_line_of_ten_thousand_words_with_ids(write):
     corpus = read_corpus(write("long.jsonl", line))
     assert corpus.scheme == "IO"
     assert corpus.sentences[0].tags[:2] == ("B-X", "I-X")
-
-
-LS_TASK = {"data": {"text": "Ann"}, "annotations": [{"result": []}]}
-LS_REGION = {"start": 0, "end": 3, "text": "Ann", "labels": ["PER"]}
-
-
-@pytest.mark.parametrize(
-    ("name", "content", "fmt"),
-    [
-        ("a.json", json.dumps([LS_TASK]), "labelstudio"),
-        ("a.json", json.dumps(LS_TASK, indent=2), "labelstudio"),
-        ("a.json", json.dumps([{"text": "Ann", "label": [LS_REGION]}]), "labelstudio-min"),
-        ("a.json", json.dumps([{"text": "Ann", "ner": [LS_REGION]}]), "labelstudio-min"),
-        ("a.jsonl", '{"text": "Ann", "label": [[0, 3, "PER"]]}\n', "doccano"),
-        ("a.txt", '{"text": "Ann", "labels": [[0, 3, "PER"]]}\n', "doccano"),
-        ("a.jsonl", '{"text": "Ann", "spans": [{"start": 0, "end": 3, "label": "P"}]}', "prodigy"),
-        ("a.jsonl", '{"text": "Ann", "answer": "reject"}\n{"text": "b", "spans": []}', "prodigy"),
-        ("a.jsonl", '{"tokens": ["A"], "tags": ["O"]}\n', "jsonl"),
-        ("a.jsonl", '{"text": "no labels at all"}\n', "jsonl"),
-        ("a.spacy", "\x00binary", "spacy"),
-    ],
-)
-def test_detect_span_formats_by_content(write, name, content, fmt):
-    assert detect_format(write(name, content)) == fmt
 
 
 def test_detection_looks_past_records_that_say_nothing(write):

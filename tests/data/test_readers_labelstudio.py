@@ -13,7 +13,7 @@ import pytest
 from engine.data.readers import detect_format, inspect_corpus, read_corpus
 from engine.data.readers.labelstudio import annotation_time, latest, read_labelstudio
 from engine.data.types import DataError, Sentence
-from tests.data.conftest import FIXTURES
+from tests.data.conftest import FIXTURES, tagged
 
 EXPORT = FIXTURES / "labelstudio_export.json"
 
@@ -39,20 +39,13 @@ def annotation(*regions, **extra):
 def test_fixture_is_detected_and_read_exactly():
     assert detect_format(EXPORT) == "labelstudio"
     corpus = read_corpus(EXPORT)
-    assert [s.tokens for s in corpus.sentences] == [
-        ("Angela", "Merkel", "visited", "Paris", "."),
-        ("Zoë", "Bárbara", "flew", "from", "東", "京", "to", "Paris", "😀", "👍🏽", "today", ".")
-        + ("Café", "Bár", "opens", "."),
-        ("Visit", "NewYork", "now"),
-        ("李", "白", "出", "生", "于", "碎", "叶", "城", "。"),
-    ]
-    assert [s.tags for s in corpus.sentences] == [
-        ("B-PER", "I-PER", "O", "B-LOC", "O"),
-        ("B-PER", "I-PER", "O", "O", "B-LOC", "I-LOC", "O", "B-LOC", "O", "O", "O", "O")
-        + ("B-ORG", "I-ORG", "O", "O"),
-        ("O", "B-LOC", "O"),
-        ("B-PER", "I-PER", "O", "O", "O", "B-LOC", "I-LOC", "I-LOC", "O"),
-    ]
+    assert [(s.tokens, s.tags) for s in corpus.sentences] == [
+        tagged("Angela/B-PER Merkel/I-PER visited Paris/B-LOC ."),
+        tagged("Zoë/B-PER Bárbara/I-PER flew from 東/B-LOC 京/I-LOC to Paris/B-LOC 😀 👍🏽 today ."
+               " Café/B-ORG Bár/I-ORG opens ."),
+        tagged("Visit NewYork/B-LOC now"),
+        tagged("李/B-PER 白/I-PER 出 生 于 碎/B-LOC 叶/I-LOC 城/I-LOC 。"),
+    ]  # fmt: skip
     # Sentence.line is the line of the task's "{" in the pretty-printed export.
     assert [s.line for s in corpus.sentences] == [2, 53, 76, 100]
 

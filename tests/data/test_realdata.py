@@ -21,29 +21,15 @@ pytestmark = [
     pytest.mark.skipif(not DATASETS.is_dir(), reason=f"real datasets not found at {DATASETS}"),
 ]
 
-# (sentences, tokens, entities) per split, as stated in each folder's SOURCE.txt.
-EXPECTED = {
-    "wnut17": {
-        "train": (3394, 62730, 1975),
-        "dev": (1009, 15733, 836),
-        "test": (1287, 23394, 1079),
-    },
-    "crossner_politics": {
-        "train": (200, 8384, 1304),
-        "dev": (541, 24624, 3482),
-        "test": (651, 27585, 4209),
-    },
-    "crossner_science": {
-        "train": (200, 7100, 1075),
-        "dev": (450, 16139, 2538),
-        "test": (543, 19487, 3089),
-    },
-    "weibo": {
-        "train": (1350, 73778, 1895),
-        "dev": (270, 14509, 389),
-        "test": (270, 14842, 418),
-    },
+SPLITS = ("train", "dev", "test")
+# (sentences, tokens, entities) of the train, dev and test split, as each folder's SOURCE.txt says.
+COUNTS = {
+    "wnut17": ((3394, 62730, 1975), (1009, 15733, 836), (1287, 23394, 1079)),
+    "crossner_politics": ((200, 8384, 1304), (541, 24624, 3482), (651, 27585, 4209)),
+    "crossner_science": ((200, 7100, 1075), (450, 16139, 2538), (543, 19487, 3089)),
+    "weibo": ((1350, 73778, 1895), (270, 14509, 389), (270, 14842, 418)),
 }
+EXPECTED = {name: dict(zip(SPLITS, counts, strict=True)) for name, counts in COUNTS.items()}
 FILES = [(name, split) for name, splits in EXPECTED.items() for split in splits]
 
 

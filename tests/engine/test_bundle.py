@@ -20,6 +20,7 @@ from storage import continual as continual_store
 from storage import queries, runs
 from storage.db import dispose_engines, read_session, write_session
 from storage.models import RunStatus
+from tests.engine.tiny import per_then_loc, run_through_cli, tiny_config
 
 PER_TYPE = {
     "PER": {"precision": 0.9, "recall": 0.8, "f1": 0.8470588235294118, "support": 40},
@@ -199,23 +200,12 @@ def test_a_symlink_member_is_refused(lab, tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_cli_round_trip_of_a_real_continual_race(lab, capsys, tmp_path, monkeypatch):
-    import yaml
-
     from engine.cli import main
     from engine.inference.tagger import tag_text
 
-    config = {
-        "name": "race",
-        "backbone": "tiny",
-        "data": {"train": "builtin:news"},
-        "strategy": {"kind": "continual", "method": "naive",
-                     "tasks": {"order": [["PER"], ["LOC"]], "max_train_sentences": 24}},
-        "train": {"epochs": 1, "batch_size": 8, "lr": 3e-3, "device": "cpu"},
-    }  # fmt: skip
-    path = tmp_path / "race.yaml"
-    path.write_text(yaml.safe_dump(config))
-    assert main(["run", str(path), "--quiet"]) == 0
-    run_id = int(capsys.readouterr().out.strip().splitlines()[-1].split("=")[1])
+    train = {"epochs": 1, "batch_size": 8, "lr": 3e-3}
+    config = tiny_config("race", strategy=per_then_loc("naive", 24), train=train)
+    run_id = run_through_cli(config, tmp_path, capsys)
     with read_session() as s:
         R = continual_store.score_matrix(s, run_id)
     out = tmp_path / "out" / "race.zip"

@@ -9,33 +9,16 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import yaml
 
 from engine.data.builtin import BUILTIN_CORPORA, SYNTHETIC_NOTICE, load_builtin
 from engine.data.builtin.zh_news import as_characters
 from engine.data.types import Sentence
 from engine.models.backbones import BackboneError, load_tokenizer, resolve_backbone
+from tests.data.mentions import entities
+from tests.engine.tiny import run_through_cli, tiny_config
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 WEIBO = Path(__file__).resolve().parents[2].parent / "shared" / "datasets" / "weibo"
-
-
-def entities(sentences: list[Sentence]) -> list[tuple[str, str]]:
-    found, current = [], None
-    for s in sentences:
-        for token, tag in zip(s.tokens, s.tags, strict=True):
-            if tag.startswith("I-") and current is not None:
-                current[1].append(token)
-                continue
-            if current is not None:
-                found.append((current[0], "".join(current[1])))
-                current = None
-            if tag.startswith("B-"):
-                current = (tag[2:], [token])
-        if current is not None:
-            found.append((current[0], "".join(current[1])))
-            current = None
-    return found
 
 
 def test_zh_news_is_a_small_character_level_corpus():
@@ -50,10 +33,10 @@ def test_zh_news_is_a_small_character_level_corpus():
         sum(bool(CJK.match(t)) for s in train for t in s.tokens) / sum(len(s.tokens) for s in train)
         > 0.9
     )
-    counts = Counter(etype for etype, _ in entities(train))
+    counts = Counter(etype for etype, _ in entities(train, joiner=""))
     assert set(counts) == {"PER", "LOC", "ORG"} and min(counts.values()) >= 150, counts
     assert load_builtin("zh_news", "train", seed=0) == train  # deterministic
-    forms = {(etype, form) for etype, form in entities(train + load_builtin("zh_news", "test"))}
+    forms = set(entities(train + load_builtin("zh_news", "test"), joiner=""))
     assert ("LOC", "北京") in forms and any(f.startswith("北京") and t == "ORG" for t, f in forms)
 
 
@@ -81,25 +64,17 @@ def test_tiny_corpus_builds_a_character_vocabulary_from_the_training_data():
         load_tokenizer(backbone)
 
 
-def run_config(tmp_path: Path, data: dict, **train) -> Path:
-    config = {
-        "name": "zh",
-        "backbone": "tiny-corpus",
-        "data": data,
-        "train": {"batch_size": 16, "lr": 3e-3, "device": "cpu", "seed": 13} | train,
-    }
-    path = tmp_path / "zh.yaml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    return path
+def zh_config(data: dict, **train) -> dict:
+    """A run of the tiny-corpus backbone (its vocabulary built from `data`'s training set)."""
+    train = {"batch_size": 16, "lr": 3e-3, "seed": 13} | train
+    return tiny_config("zh", backbone="tiny-corpus", data=data, train=train)
 
 
-def run_and_read(path: Path, capsys) -> tuple[int, dict]:
-    from engine.cli import main
+def run_and_read(config: dict, tmp_path: Path, capsys) -> tuple[int, dict]:
     from storage import queries
     from storage.db import read_session
 
-    assert main(["run", str(path), "--quiet"]) == 0
-    run_id = int(capsys.readouterr().out.strip().splitlines()[-1].split("=")[1])
+    run_id = run_through_cli(config, tmp_path, capsys)
     with read_session() as s:
         return run_id, queries.get_run(s, run_id).summary.stored()
 
@@ -115,7 +90,7 @@ def test_a_short_chinese_run_learns_and_tags_characters(lab, capsys, tmp_path):
     from engine.inference.tagger import tag_text
 
     data = {"train": "builtin:zh_news", "max_train_sentences": 200}
-    run_id, summary = run_and_read(run_config(tmp_path, data, epochs=2), capsys)
+    run_id, summary = run_and_read(zh_config(data, epochs=2), tmp_path, capsys)
     assert summary["labels"] == ["O", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-PER", "I-PER"]
     print("zh_news test F1", summary["test_f1"], "steps", summary["steps"])
     assert summary["test_f1"] > 0.1, summary["test_f1"]
@@ -141,7 +116,7 @@ def test_weibo_character_conll_runs_end_to_end(lab, capsys, tmp_path, weibo):
         "test": str(weibo / "test.txt"),
         "max_train_sentences": 120,
     }
-    run_id, summary = run_and_read(run_config(tmp_path, data, epochs=1, max_length=96), capsys)
+    run_id, summary = run_and_read(zh_config(data, epochs=1, max_length=96), tmp_path, capsys)
     types = {label[2:] for label in summary["labels"] if label != "O"}
     assert {"PER.NAM", "PER.NOM"} <= types
     assert types <= {f"{t}.{k}" for t in ("PER", "ORG", "LOC", "GPE") for k in ("NAM", "NOM")}

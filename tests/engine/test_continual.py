@@ -19,12 +19,13 @@ from engine.models.backbones import load_token_classifier, load_tokenizer, resol
 from engine.models.head import grow_head
 from engine.strategies.continual.ewc import EwcPlugin, ewc_penalty
 from engine.strategies.continual.joint import JointPlugin
-from engine.strategies.continual.loop import make_plugins, run_stream
+from engine.strategies.continual.loop import make_plugins
 from engine.strategies.continual.lwf import LwfPlugin, distillation_loss
 from engine.strategies.continual.mapping import MappingPlugin, alignment_loss
 from engine.strategies.continual.plugin import TaskState
 from engine.strategies.continual.replay import ReplayBuffer, ReplayPlugin
 from engine.tracking.tracker import MemoryTracker
+from tests.engine.tiny_training import stream_quietly
 
 OLD = ["O", "B-PER", "I-PER"]
 NEW = [*OLD, "B-LOC", "I-LOC"]
@@ -280,19 +281,9 @@ def test_a_stop_request_ends_the_stream_without_a_summary(tiny):
     train = load_builtin("news", "train")[:40]
     stream = class_incremental(train, [], train[:5], [["PER"], ["LOC"]], seed=0)
     tracker = MemoryTracker(stop_requested=True)
-    res = run_stream(
-        make(["O", "B-PER", "I-PER"]),
-        tokenizer,
-        stream,
-        ContinualStrategy(),
-        TrainConfig(device="cpu"),
-        tracker,
-        device=torch.device("cpu"),
-        dtype=torch.float32,
-        pad_id=SpecialIds.of(tokenizer).pad,
-        say=lambda _: None,
-        progress=False,
-    )
+    model = make(["O", "B-PER", "I-PER"])
+    train = TrainConfig(device="cpu")
+    res = stream_quietly(model, tokenizer, stream, ContinualStrategy(), train, tracker)
     assert res.stopped and res.matrix == [] and res.summary is None
     assert [c[1] for c in tracker.matrix_cells if c[0] == "f1"] == [-1, -1]  # baseline only
     assert "continual" not in tracker.summary

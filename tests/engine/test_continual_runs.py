@@ -6,43 +6,27 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 
 from engine.config import ContinualStrategy, DataConfig, TaskStreamConfig, TrainConfig
-from engine.data.alignment import SpecialIds
 from engine.data.tasks import build_stream
-from engine.models.backbones import load_token_classifier, load_tokenizer, resolve_backbone
-from engine.strategies.continual.loop import labels_until, run_stream
-from engine.strategies.finetune.run import seed_everything
-from engine.tracking.tracker import MemoryTracker
+from tests.engine.tiny import per_then_loc, run_through_cli, tiny_config
+from tests.engine.tiny_training import race_on
 
 # ---- one recorded run through the CLI -----------------------------------------------------
 
 
 def test_a_continual_run_records_its_matrix_records_and_summary(lab, capsys, tmp_path):
-    import yaml
-
     from engine.cli import main
     from storage import continual as store
     from storage import queries
     from storage.db import read_session
 
-    config = {
-        "name": "cl-tiny",
-        "backbone": "tiny",
-        "data": {"train": "builtin:news"},
-        "strategy": {
-            "kind": "continual",
-            "method": "lwf",
-            "tasks": {"order": [["PER"], ["LOC"]], "max_train_sentences": 40},
-            "forgotten_examples": 5,
-        },
-        "train": {"epochs": 1, "batch_size": 16, "lr": 2e-3, "device": "cpu"},
-    }
-    path = tmp_path / "cl.yaml"
-    path.write_text(yaml.safe_dump(config))
-    assert main(["run", str(path), "--quiet"]) == 0
-    run_id = int(capsys.readouterr().out.strip().splitlines()[-1].split("=")[1])
+    config = tiny_config(
+        "cl-tiny",
+        strategy=per_then_loc("lwf", 40, forgotten_examples=5),
+        train={"epochs": 1, "batch_size": 16, "lr": 2e-3},
+    )
+    run_id = run_through_cli(config, tmp_path, capsys)
     with read_session() as s:
         detail = queries.get_run(s, run_id)
         R = store.score_matrix(s, run_id)
@@ -71,8 +55,6 @@ def test_a_continual_run_records_its_matrix_records_and_summary(lab, capsys, tmp
     assert labels == ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
     assert 0 < detail.summary.get("eval_share") < 1
 
-    import json
-
     assert main(["show", str(run_id), "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert {"matrix", "baseline", "acc", "bwt", "fwt", "forgetting"} <= shown["continual"].keys()
@@ -98,28 +80,12 @@ def race():
         DataConfig(train="builtin:news"),
         seed=seed,
     )
-    backbone = resolve_backbone("tiny")
-    tokenizer = load_tokenizer(backbone)
     train = TrainConfig(epochs=4, batch_size=16, lr=2e-3, seed=seed, device="cpu", precision="fp32")
-    results = {}
-    for method in ("naive", "replay", "lwf", "mapping", "joint"):
-        strategy = ContinualStrategy(method=method, memory_size=100, dev_per_task=False)
-        seed_everything(seed)
-        model = load_token_classifier(backbone, labels_until(stream, 0), len(tokenizer))
-        results[method] = run_stream(
-            model,
-            tokenizer,
-            stream,
-            strategy,
-            train,
-            MemoryTracker(),
-            device=torch.device("cpu"),
-            dtype=torch.float32,
-            pad_id=SpecialIds.of(tokenizer).pad,
-            say=lambda _: None,
-            progress=False,
-        )
-    return results
+    methods = ("naive", "replay", "lwf", "mapping", "joint")
+    strategies = {
+        m: ContinualStrategy(method=m, memory_size=100, dev_per_task=False) for m in methods
+    }
+    return race_on(stream, train, strategies)
 
 
 @pytest.mark.slow

@@ -19,6 +19,7 @@ from engine.strategies.base import RunContext
 from engine.tracking.tracker import MemoryTracker
 from engine.training import distributed
 from engine.training.distributed import FitParallel, run_strategy
+from tests.engine.tiny_training import StopAfter, cpu_context, encoded_data
 
 SMALL = {
     "backbone": "tiny",
@@ -44,51 +45,26 @@ def fit_without_dropout(ctx: RunContext) -> dict[str, Any]:
     Module level so the spawned rank can unpickle it."""
     from transformers import AutoModelForTokenClassification, BertConfig
 
-    from engine.data.alignment import SpecialIds, encode_sentences
-    from engine.data.sources import load_splits
-    from engine.models.backbones import TINY_CONFIG, load_tokenizer, resolve_backbone
-    from engine.training.loop import fit
-    from engine.training.predict import evaluate
+    from engine.models.backbones import TINY_CONFIG
 
     cfg = ctx.config
     torch.manual_seed(0)
-    splits = load_splits(cfg.data, seed=cfg.train.seed)
-    tokenizer = load_tokenizer(resolve_backbone("tiny"))
-    label2id = {lab: i for i, lab in enumerate(splits.labels)}
+    data = encoded_data(cfg, dev_sentences=64, max_length=cfg.train.max_length)
     config = BertConfig(
-        vocab_size=len(tokenizer),
-        num_labels=len(splits.labels),
+        vocab_size=len(data.tokenizer),
+        num_labels=len(data.labels),
         hidden_dropout_prob=0.0,
         attention_probs_dropout_prob=0.0,
         **TINY_CONFIG,
     )
     model = AutoModelForTokenClassification.from_config(config)
-    pad = SpecialIds.of(tokenizer).pad
-    train = encode_sentences(splits.train, tokenizer, label2id, cfg.train.max_length)
-    dev_sents = splits.dev[:64]
-    dev = encode_sentences(dev_sents, tokenizer, label2id, cfg.train.max_length)
-    id2label = dict(enumerate(splits.labels))
-
-    def eval_dev():
-        return evaluate(model, dev_sents, dev, id2label, ctx.device, ctx.dtype, pad)
-
-    result = fit(
-        model,
-        train,
-        cfg=cfg.train,
-        device=ctx.device,
-        dtype=ctx.dtype,
-        pad_id=pad,
-        tracker=ctx.tracker,
-        evaluate_dev=eval_dev,
-        progress=False,
-    )
+    result = data.fit(model, cfg.train, ctx.tracker, ctx.device, ctx.dtype)
     weights = float(sum(p.detach().double().abs().sum() for p in model.parameters()))
     return {"steps": result.steps, "tokens": result.train_tokens, "weights": weights}
 
 
 def context(cfg, tracker, tmp_path: Path) -> RunContext:
-    return RunContext(None, cfg, tracker, torch.device("cpu"), torch.float32, tmp_path, False)
+    return cpu_context(cfg, tmp_path, tracker)
 
 
 @pytest.mark.slow
@@ -174,17 +150,6 @@ def test_devices_are_checked_before_anything_runs(monkeypatch):
         distributed.backend_for(torch.device("cuda"), 2)
     with pytest.raises(ValueError, match="not mps"):
         distributed.backend_for(torch.device("mps"), 2)
-
-
-class StopAfter(MemoryTracker):
-    """Asks to stop once `steps` training losses were logged (a cancel arriving mid-epoch)."""
-
-    def __init__(self, steps: int):
-        super().__init__()
-        self.steps = steps
-
-    def should_stop(self) -> bool:
-        return len(self.series("train_loss")) >= self.steps
 
 
 @pytest.mark.slow

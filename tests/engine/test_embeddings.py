@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from engine.config import ConfigError, MappingConfig, parse_config
+from engine.config import ConfigError, MappingConfig
 from engine.data.types import Sentence
 from engine.models.backbones import load_token_classifier, load_tokenizer, resolve_backbone
 from engine.probe.capture import ProbeSet, extract, select_words, start_mapping
@@ -14,14 +14,15 @@ from engine.strategies.base import RunContext
 from engine.strategies.continual.run import run_continual
 from engine.strategies.finetune.run import run_finetune
 from engine.tracking.tracker import MemoryTracker
+from tests.engine.tiny import per_then_loc, tiny_config
+from tests.engine.tiny_training import cpu_context
 
 CPU = torch.device("cpu")
 
 
 def context(raw: dict, tmp_path) -> tuple[RunContext, MemoryTracker]:
-    tracker = MemoryTracker()
-    cfg = parse_config(raw)
-    return RunContext(None, cfg, tracker, CPU, torch.float32, tmp_path, progress=False), tracker
+    ctx = cpu_context(raw, tmp_path)
+    return ctx, ctx.tracker
 
 
 def sentence(text: str, tags: str) -> Sentence:
@@ -76,19 +77,15 @@ def test_mapping_can_be_switched_off(tmp_path):
     assert capture.finish() is None
 
 
-FINETUNE = {
-    "name": "tiny-news",
-    "backbone": "tiny",
-    "data": {"train": "builtin:news", "max_train_sentences": 300},
-    "train": {"epochs": 3, "batch_size": 32, "lr": 3e-3, "device": "cpu", "max_length": 48},
-    "mapping": {"probe_sentences": 80},
-}
-
-
 def test_silhouette_rises_after_fine_tuning_tiny(tmp_path):
-    ctx, tracker = context(
-        dict(FINETUNE, train=dict(FINETUNE["train"], save_checkpoint=False)), tmp_path
-    )
+    raw = tiny_config(
+        "tiny-news",
+        data={"train": "builtin:news", "max_train_sentences": 300},
+        train={"epochs": 3, "batch_size": 32, "lr": 3e-3, "max_length": 48,
+               "save_checkpoint": False},
+        mapping={"probe_sentences": 80},
+    )  # fmt: skip
+    ctx, tracker = context(raw, tmp_path)
     summary = run_finetune(ctx)
     mapping = summary["mapping"]
     assert mapping == tracker.summary["mapping"]
@@ -110,19 +107,11 @@ def test_silhouette_rises_after_fine_tuning_tiny(tmp_path):
 
 
 def test_a_continual_run_captures_a_stage_after_every_task(tmp_path):
-    raw = {
-        "backbone": "tiny",
-        "data": {"train": "builtin:news"},
-        "strategy": {
-            "kind": "continual",
-            "method": "naive",
-            "tasks": {"order": [["PER"], ["LOC"]], "max_train_sentences": 32},
-            "dev_per_task": False,
-            "forgotten_examples": 0,
-        },
-        "train": {"epochs": 1, "batch_size": 16, "device": "cpu", "save_checkpoint": False},
-        "mapping": {"probe_sentences": 30},
-    }
+    raw = tiny_config(
+        strategy=per_then_loc("naive", 32, dev_per_task=False, forgotten_examples=0),
+        train={"epochs": 1, "batch_size": 16, "save_checkpoint": False},
+        mapping={"probe_sentences": 30},
+    )
     ctx, tracker = context(raw, tmp_path)
     mapping = run_continual(ctx)["mapping"]
     assert mapping["stages"] == ["initial", "after-task-0", "after-task-1"]

@@ -14,6 +14,7 @@ import torch
 from engine.inference.tagger import entity_spans, split_words, tag_text
 from engine.models.backbones import load_token_classifier, load_tokenizer, resolve_backbone
 from engine.models.checkpoint import save_checkpoint
+from tests.engine.tiny import per_then_loc, run_through_cli, tiny_config
 
 
 def test_split_words_english_and_chinese():
@@ -77,28 +78,17 @@ def test_tag_text_refuses_empty_and_huge_text(tmp_path):
 
 @pytest.mark.slow
 def test_continual_stages_are_kept_and_tagged_through_the_cli(lab, capsys, tmp_path):
-    import yaml
-
     from engine import api as jobs
     from engine.cli import main
     from storage import queries
     from storage.db import read_session
 
-    config = {
-        "name": "cl-predict",
-        "backbone": "tiny",
-        "data": {"train": "builtin:news"},
-        "strategy": {
-            "kind": "continual",
-            "method": "naive",
-            "tasks": {"order": [["PER"], ["LOC"]], "max_train_sentences": 30},
-        },
-        "train": {"epochs": 1, "batch_size": 16, "lr": 2e-3, "device": "cpu"},
-    }
-    path = tmp_path / "cl.yaml"
-    path.write_text(yaml.safe_dump(config))
-    assert main(["run", str(path), "--quiet"]) == 0
-    run_id = int(capsys.readouterr().out.strip().splitlines()[-1].split("=")[1])
+    config = tiny_config(
+        "cl-predict",
+        strategy=per_then_loc("naive", 30),
+        train={"epochs": 1, "batch_size": 16, "lr": 2e-3},
+    )
+    run_id = run_through_cli(config, tmp_path, capsys)
     with read_session() as s:
         artifacts = queries.artifacts(s, run_id, "checkpoint")
     assert [a.stage for a in artifacts] == ["task_0", "task_1", "final"]

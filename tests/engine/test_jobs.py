@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -27,8 +27,9 @@ from storage.db import read_session, write_session
 from storage.models import TERMINAL_STATES, RunStatus
 from storage.paths import logs_dir
 from tests.conftest import REPO
+from tests.fresh_imports import packages_loaded_by
+from tests.lab_runs import TINY, detail, finished, group_gone, last_run_id, poll
 
-TINY = str(REPO / "examples" / "tiny_quick.yaml")
 # Long enough to be cancelled or killed mid-training; no checkpoints to slow it down.
 LONG = ["train.epochs=200", "train.save_checkpoint=false", "train.log_every=1"]
 SHORT = ["data.max_train_sentences=64", "train.epochs=1", "train.save_checkpoint=false"]
@@ -42,13 +43,6 @@ def config(*overrides: str) -> RunConfig:
     return load_config(TINY, overrides=list(overrides))
 
 
-def detail(run_id: int) -> queries.RunDetail:
-    with read_session() as s:
-        run = queries.get_run(s, run_id)
-    assert run is not None
-    return run
-
-
 def has_metrics(run_id: int) -> bool:
     with read_session() as s:
         return bool(queries.metric_keys(s, run_id))
@@ -56,23 +50,17 @@ def has_metrics(run_id: int) -> bool:
 
 def wait_for(check: Callable[[], T], what: str, timeout: float = START_TIMEOUT_S) -> T:
     """Poll `check` (reconciling first, as the dashboard does) until it is truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        launcher.reconcile()
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.1)
+    return poll(check, what, timeout, before=launcher.reconcile)
 
 
-def group_gone(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return True
-    return False
+def signal_and_wait_for_the_end(
+    run_id: int, pgid: int, sig: signal.Signals, timeout: float
+) -> tuple[queries.RunDetail, float]:
+    """Send `sig` to the worker's group; the run once it has ended, and how long that took."""
+    os.killpg(pgid, sig)
+    sent = time.monotonic()
+    run = wait_for(lambda: finished(run_id), "the run to end", timeout)
+    return run, time.monotonic() - sent
 
 
 def is_zombie(pid: int) -> bool:
@@ -81,22 +69,6 @@ def is_zombie(pid: int) -> bool:
     except OSError:
         return False
     return any(line.startswith("State:") and "Z" in line for line in status.splitlines())
-
-
-@pytest.fixture
-def jobs(lab: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """An isolated lab with one job slot; kills whatever a failed test leaves running."""
-    monkeypatch.setenv("LAB_MAX_JOBS", "1")
-    yield lab
-    with read_session() as s:
-        live = run_store.running_runs(s)
-    pids = {r.pid for r in live if r.pid} | {p.pid for p in launcher._children.values()}
-    for pid in pids:
-        if launcher._is_worker(pid):
-            launcher._signal_group(pid, signal.SIGKILL)
-    for proc in list(launcher._children.values()):
-        proc.wait(timeout=10)
-    launcher._children.clear()
 
 
 # --- no worker needed -------------------------------------------------------------------------
@@ -162,7 +134,9 @@ class FakePopen:
         return 0
 
 
-def test_dispatch_starts_one_worker_per_gpu_with_its_own_device(jobs, monkeypatch, tmp_path):
+def test_dispatch_starts_one_worker_per_gpu_with_its_own_device(
+    one_job_slot, monkeypatch, tmp_path
+):
     fake_nvidia_smi(tmp_path)
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.delenv("LAB_MAX_JOBS")
@@ -176,7 +150,7 @@ def test_dispatch_starts_one_worker_per_gpu_with_its_own_device(jobs, monkeypatc
     first = FakePopen.started[0]
     assert first.command[1:] == ["-m", "engine.jobs.worker", str(ids[0])]
     assert first.kwargs["start_new_session"] and first.kwargs["cwd"] == REPO
-    assert first.kwargs["env"]["LAB_HOME"] == str(jobs)
+    assert first.kwargs["env"]["LAB_HOME"] == str(one_job_slot)
     assert first.kwargs["env"]["PYTHONUNBUFFERED"] == "1"
     assert [p.kwargs["env"]["CUDA_VISIBLE_DEVICES"] for p in FakePopen.started] == ["0", "1"]
     assert [detail(i).device_info["cuda_visible_devices"] for i in ids[:2]] == ["0", "1"]
@@ -195,14 +169,7 @@ def test_machine_info_describes_this_machine(monkeypatch):
 
 
 def test_launcher_does_not_import_torch():
-    code = (
-        "import sys, engine.jobs.launcher\n"
-        "print(sorted({'torch', 'transformers'} & set(sys.modules)))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "[]"
+    assert packages_loaded_by("import engine.jobs.launcher", ("torch", "transformers")) == []
 
 
 def test_log_tail_reads_the_last_lines(lab):
@@ -214,7 +181,7 @@ def test_log_tail_reads_the_last_lines(lab):
     assert launcher.log_tail(8) == ""
 
 
-def test_pending_and_finished_runs_cancel_without_a_worker(jobs, monkeypatch, capsys):
+def test_pending_and_finished_runs_cancel_without_a_worker(one_job_slot, monkeypatch, capsys):
     monkeypatch.setenv("LAB_MAX_JOBS", "0")  # nothing starts: the run stays PENDING
     with pytest.raises(ConfigError, match="train.epochs"):
         launcher.submit({"train": {"epochs": 0}})
@@ -242,7 +209,7 @@ def test_pending_and_finished_runs_cancel_without_a_worker(jobs, monkeypatch, ca
     ("code", "reason"),
     [("sys.exit(3)", "exit code 3"), ("os.kill(os.getpid(), 9)", "killed by signal SIGKILL")],
 )
-def test_a_child_that_dies_without_a_record_fails_with_its_code_and_log(jobs, code, reason):
+def test_a_child_that_dies_without_a_record_fails_with_its_code_and_log(one_job_slot, code, reason):
     with write_session() as s:
         run_id = run_store.create_run(s, name="crash", kind="finetune", method="full", config={})
     log = logs_dir() / f"run-{run_id}.log"
@@ -260,7 +227,7 @@ def test_a_child_that_dies_without_a_record_fails_with_its_code_and_log(jobs, co
         info = {"hostname": launcher.HOSTNAME}
         run_store.mark_running(s, run_id, pid=proc.pid, device="cpu", device_info=info)
     launcher._children[run_id] = proc
-    run = wait_for(lambda: (r := detail(run_id)).status in TERMINAL_STATES and r, "the end", 10)
+    run = wait_for(lambda: finished(run_id), "the end", 10)
     assert run.status is RunStatus.FAILED
     assert run.error.splitlines() == [reason, "loading the model"]
     assert run_id not in launcher._children and not is_zombie(proc.pid)
@@ -270,7 +237,7 @@ def test_a_child_that_dies_without_a_record_fails_with_its_code_and_log(jobs, co
 
 
 @pytest.mark.slow
-def test_cancel_stops_a_running_job_and_leaves_no_process(jobs, capsys):
+def test_cancel_stops_a_running_job_and_leaves_no_process(one_job_slot, capsys):
     submitted = time.monotonic()
     run_id = launcher.submit(config(*LONG))
     proc = launcher._children[run_id]
@@ -309,7 +276,7 @@ def test_cancel_stops_a_running_job_and_leaves_no_process(jobs, capsys):
 
 
 @pytest.mark.slow
-def test_killed_worker_is_found_lost_after_its_submitter_exited(jobs):
+def test_killed_worker_is_found_lost_after_its_submitter_exited(one_job_slot):
     # Submitted by a CLI process that exits at once: the job is not this process's child.
     out = subprocess.run(
         [sys.executable, "-m", "engine", "submit", TINY, *(f"--set={o}" for o in LONG)],
@@ -318,19 +285,12 @@ def test_killed_worker_is_found_lost_after_its_submitter_exited(jobs):
         text=True,
         check=True,
     )
-    last = out.stdout.strip().splitlines()[-1]
-    assert last.startswith("run_id=")
-    run_id = int(last.removeprefix("run_id="))
+    run_id = last_run_id(out.stdout)
     assert run_id not in launcher._children
     wait_for(lambda: has_metrics(run_id), "the first metric point")
     assert detail(run_id).status is RunStatus.RUNNING  # it outlived its submitter
 
-    os.killpg(detail(run_id).pid, signal.SIGKILL)
-    killed = time.monotonic()
-    run = wait_for(
-        lambda: (r := detail(run_id)).status in TERMINAL_STATES and r, "the run to end", 10
-    )
-    took = time.monotonic() - killed
+    run, took = signal_and_wait_for_the_end(run_id, detail(run_id).pid, signal.SIGKILL, 10)
     assert run.status is RunStatus.FAILED
     assert run.error.startswith("lost: process")
     assert took < 3
@@ -338,19 +298,15 @@ def test_killed_worker_is_found_lost_after_its_submitter_exited(jobs):
 
 
 @pytest.mark.slow
-def test_frozen_worker_is_found_lost_by_its_stale_heartbeat(jobs, monkeypatch):
+def test_frozen_worker_is_found_lost_by_its_stale_heartbeat(one_job_slot, monkeypatch):
     timeout = 4.0
     monkeypatch.setenv("LAB_HEARTBEAT_TIMEOUT", str(timeout))  # the worker beats every 1.3 s
     run_id = launcher.submit(config(*LONG))
     proc = launcher._children[run_id]
     wait_for(lambda: has_metrics(run_id), "the first metric point")
 
-    os.killpg(proc.pid, signal.SIGSTOP)  # alive by pid, silent by heartbeat
-    frozen = time.monotonic()
-    run = wait_for(
-        lambda: (r := detail(run_id)).status in TERMINAL_STATES and r, "the run to end", 15
-    )
-    took = time.monotonic() - frozen
+    # SIGSTOP: alive by pid, silent by heartbeat
+    run, took = signal_and_wait_for_the_end(run_id, proc.pid, signal.SIGSTOP, 15)
     assert run.status is RunStatus.FAILED
     assert run.error.startswith("lost: no heartbeat")
     assert took < timeout + 3
@@ -361,7 +317,7 @@ def test_frozen_worker_is_found_lost_by_its_stale_heartbeat(jobs, monkeypatch):
 
 
 @pytest.mark.slow
-def test_queue_runs_one_job_at_a_time_in_order_after_the_submitter_exits(jobs):
+def test_queue_runs_one_job_at_a_time_in_order_after_the_submitter_exits(one_job_slot):
     code = (
         "from engine.config import load_config; from engine.jobs.launcher import submit\n"
         f"print([submit(load_config({TINY!r}, overrides={SHORT!r} + [f'name=q{{i}}'])) "

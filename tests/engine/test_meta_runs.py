@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 import torch
-import yaml
 
 from engine.config import ConfigError, DataConfig, MetaStrategy, load_config, parse_config
 from engine.data.fewnerd import read_episodes
-from engine.strategies.base import RunContext
 from engine.strategies.meta.data import load_meta_data
 from engine.strategies.registry import get_strategy
 from engine.tracking.tracker import MemoryTracker
+from tests.engine.tiny import run_through_cli, tiny_config
+from tests.engine.tiny_training import cpu_context
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -31,28 +31,16 @@ def one_thread():
 
 
 def meta_config(method: str = "protonet", **strategy) -> dict:
-    return {
-        "name": f"meta-{method}",
-        "backbone": "tiny",
-        "data": {"train": "builtin:mixed"},
-        "strategy": {
-            "kind": "meta",
-            "method": method,
-            "episodes": {"train": 4, "test": 3},
-            "inner_steps": 2,
-            "finetune_steps": 2,
-            "examples": 2,
-        }
-        | strategy,
-        "train": {"lr": 3e-3, "device": "cpu", "save_checkpoint": False, "log_every": 2},
-    }
+    section = {"kind": "meta", "method": method, "episodes": {"train": 4, "test": 3},
+               "inner_steps": 2, "finetune_steps": 2, "examples": 2} | strategy  # fmt: skip
+    train = {"lr": 3e-3, "save_checkpoint": False, "log_every": 2}
+    mixed = {"train": "builtin:mixed"}
+    return tiny_config(f"meta-{method}", data=mixed, strategy=section, train=train)
 
 
 def run_in_memory(raw: dict, tmp_path: Path, tracker: MemoryTracker | None = None):
-    tracker = tracker or MemoryTracker()
-    cfg = parse_config(raw)
-    ctx = RunContext(None, cfg, tracker, torch.device("cpu"), torch.float32, tmp_path, False)
-    return get_strategy("meta")(ctx), tracker
+    ctx = cpu_context(raw, tmp_path, tracker)
+    return get_strategy("meta")(ctx), ctx.tracker
 
 
 def test_a_meta_run_records_episodes_map_and_show_json(lab, capsys, tmp_path):
@@ -61,10 +49,7 @@ def test_a_meta_run_records_episodes_map_and_show_json(lab, capsys, tmp_path):
     from storage import queries
     from storage.db import read_session
 
-    path = tmp_path / "meta.yaml"
-    path.write_text(yaml.safe_dump(meta_config()))
-    assert main(["run", str(path), "--quiet"]) == 0
-    run_id = int(capsys.readouterr().out.strip().splitlines()[-1].split("=")[1])
+    run_id = run_through_cli(meta_config(), tmp_path, capsys)
     assert main(["show", str(run_id), "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     meta = shown["meta"]

@@ -15,37 +15,29 @@ from engine.models.backbones import (
     load_tokenizer,
     resolve_backbone,
 )
-from engine.strategies.base import RunContext
 from engine.strategies.pretrain.run import run_pretrain
 from engine.tracking.tracker import MemoryTracker
 from storage import runs as run_store
 from storage.db import write_session
 from storage.models import RunStatus
+from tests.engine.tiny import tiny_config
+from tests.engine.tiny_training import cpu_context
 
-PRETRAIN = {
-    "name": "mlm-news",
-    "backbone": "tiny",
-    "data": {"train": "builtin:news"},
-    "strategy": {
-        "kind": "pretrain",
-        "mode": "from_scratch",
-        "vocab": "corpus",
-        "vocab_size": 1000,
-        "max_documents": 500,
-        "held_out": 0.1,
-    },
-    "train": {"epochs": 2, "batch_size": 32, "lr": 5e-3, "device": "cpu", "max_length": 32},
-    "mapping": {"probe_sentences": 40},
-}
+# A masked-LM run from scratch on a vocabulary built from 500 news documents (10% held out).
+MLM = {"kind": "pretrain", "mode": "from_scratch", "vocab": "corpus", "vocab_size": 1000,
+       "max_documents": 500, "held_out": 0.1}  # fmt: skip
+PRETRAIN = tiny_config(
+    "mlm-news",
+    strategy=MLM,
+    train={"epochs": 2, "batch_size": 32, "lr": 5e-3, "max_length": 32},
+    mapping={"probe_sentences": 40},
+)
 
 
 @pytest.fixture(scope="module")
 def pretrained(tmp_path_factory) -> tuple[dict, MemoryTracker]:
-    cfg = parse_config(PRETRAIN)
-    tracker = MemoryTracker()
-    run_dir = tmp_path_factory.mktemp("pretrain")
-    ctx = RunContext(None, cfg, tracker, torch.device("cpu"), torch.float32, run_dir, False)
-    return run_pretrain(ctx), tracker
+    ctx = cpu_context(PRETRAIN, tmp_path_factory.mktemp("pretrain"))
+    return run_pretrain(ctx), ctx.tracker
 
 
 def test_mlm_loss_falls_on_a_builtin_corpus(pretrained):

@@ -11,13 +11,12 @@ import torch
 import torch.nn.functional as F
 
 from engine.config import ContinualStrategy, DataConfig, TaskStreamConfig, TrainConfig
-from engine.data.alignment import IGNORE, SpecialIds
+from engine.data.alignment import IGNORE
 from engine.data.tasks import build_stream
 from engine.models.backbones import load_token_classifier, load_tokenizer, resolve_backbone
-from engine.strategies.continual.loop import labels_until, make_plugins, run_stream
+from engine.strategies.continual.loop import make_plugins
 from engine.strategies.continual.pseudo import PseudoLabelPlugin, pseudo_targets
-from engine.strategies.finetune.run import seed_everything
-from engine.tracking.tracker import MemoryTracker
+from tests.engine.tiny_training import race_on
 
 LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
 
@@ -90,8 +89,7 @@ MARGIN = 0.3  # the smallest measured gain over naive was 0.455
 
 
 @pytest.mark.slow
-def test_pseudo_labels_recover_the_old_type_naive_loses(backbone):
-    found, tokenizer = backbone
+def test_pseudo_labels_recover_the_old_type_naive_loses():
     stream = build_stream(
         TaskStreamConfig(order=[["PER"], ["LOC"]], max_train_sentences=300),
         DataConfig(train="builtin:news"),
@@ -99,23 +97,9 @@ def test_pseudo_labels_recover_the_old_type_naive_loses(backbone):
     )
     train = TrainConfig(epochs=5, batch_size=16, lr=2e-3, seed=EFFECT_SEED, device="cpu",
                         precision="fp32")  # fmt: skip
-    results = {}
-    for method in ("naive", "pseudo_label", "pseudo_lwf"):
-        seed_everything(EFFECT_SEED)
-        model = load_token_classifier(found, labels_until(stream, 0), len(tokenizer))
-        results[method] = run_stream(
-            model,
-            tokenizer,
-            stream,
-            ContinualStrategy(method=method, dev_per_task=False),
-            train,
-            MemoryTracker(),
-            device=torch.device("cpu"),
-            dtype=torch.float32,
-            pad_id=SpecialIds.of(tokenizer).pad,
-            say=lambda _: None,
-            progress=False,
-        ).matrix
+    methods = ("naive", "pseudo_label", "pseudo_lwf")
+    strategies = {m: ContinualStrategy(method=m, dev_per_task=False) for m in methods}
+    results = {m: r.matrix for m, r in race_on(stream, train, strategies).items()}
     print({m: [[round(x, 3) for x in row] for row in r] for m, r in results.items()})
     old_type = {m: r[1][0] for m, r in results.items()}  # PER (task 1) after the LOC task
     assert results["naive"][0][0] > 0.4  # PER was learned before the LOC task

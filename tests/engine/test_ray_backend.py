@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -37,9 +36,9 @@ from engine.runs.summary import run_summary
 from storage import queries
 from storage.db import read_session
 from storage.models import TERMINAL_STATES, RunStatus
-from tests.conftest import REPO
+from tests.fresh_imports import packages_loaded_by
+from tests.lab_runs import TINY, detail, poll
 
-TINY = str(REPO / "examples" / "tiny_quick.yaml")
 QUICK = ["data.max_train_sentences=64", "train.epochs=1", "train.save_checkpoint=false"]
 LONG = ["data.max_train_sentences=600", "train.epochs=200", "train.save_checkpoint=false"]
 JOB_TIMEOUT_S = 240.0  # Ray sets up the job, the worker imports torch: slow on a busy 2-core CI
@@ -121,11 +120,7 @@ def test_without_ray_installed_the_error_says_how_to_get_it(monkeypatch):
 
 
 def test_the_dashboard_never_imports_ray():
-    code = "import sys, engine.api, engine.jobs.launcher; print('ray' in sys.modules)"
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
-    )
-    assert out.stdout.strip() == "False"
+    assert packages_loaded_by("import engine.api, engine.jobs.launcher", ("ray",)) == []
 
 
 def test_local_runs_say_where_they_ran():
@@ -189,22 +184,7 @@ def on_ray(lab: Path, ray_head: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def wait_for(check: Callable[[], T], what: str, timeout: float = JOB_TIMEOUT_S) -> T:
     """Poll `check` (reconciling first, as the dashboard does) until it is truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        jobs.reconcile()
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.5)
-
-
-def detail(run_id: int) -> queries.RunDetail:
-    with read_session() as s:
-        run = queries.get_run(s, run_id)
-    assert run is not None
-    return run
+    return poll(check, what, timeout, every=0.5, before=jobs.reconcile)
 
 
 def ray_job(address: str, run_id: int):

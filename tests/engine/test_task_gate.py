@@ -5,12 +5,8 @@ paused, and its heartbeat keeps it from being declared lost while it waits."""
 
 from __future__ import annotations
 
-import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
@@ -19,55 +15,26 @@ from engine.jobs import launcher, task_gate
 from engine.jobs.runner import create_run_record, execute_run
 from engine.tracking.tracker import MemoryTracker
 from storage import continual as continual_store
-from storage import queries
-from storage import runs as run_store
 from storage.db import read_session
 from storage.models import RunStatus
+from tests.engine.tiny import per_then_loc, tiny_config
+from tests.lab_runs import detail, poll
 
-T = TypeVar("T")
 TIMEOUT_S = 120.0  # torch import and two tiny tasks on a busy 2-core machine
 
 
-def paced_config(**strategy) -> dict:
-    return {
-        "name": "paced",
-        "backbone": "tiny",
-        "data": {"train": "builtin:news"},
-        "strategy": {
-            "kind": "continual",
-            "method": "naive",
-            "tasks": {"order": [["PER"], ["LOC"]], "max_train_sentences": 24},
-            "pause_between_tasks": True,
-            "forgotten_examples": 2,
-            "dev_per_task": False,
-        }
-        | strategy,
-        "train": {"epochs": 1, "batch_size": 16, "lr": 3e-3, "device": "cpu",
-                  "save_checkpoint": False, "max_length": 32},
-        "mapping": {"enabled": False},
-    }  # fmt: skip
-
-
-def detail(run_id: int) -> queries.RunDetail:
-    with read_session() as s:
-        run = queries.get_run(s, run_id)
-    assert run is not None
-    return run
+def paced_config() -> dict:
+    strategy = per_then_loc(
+        "naive", 24, pause_between_tasks=True, forgotten_examples=2, dev_per_task=False
+    )
+    train = {"epochs": 1, "batch_size": 16, "lr": 3e-3, "save_checkpoint": False, "max_length": 32}
+    return tiny_config("paced", strategy=strategy, train=train, mapping={"enabled": False})
 
 
 def matrix_rows(run_id: int) -> int:
     with read_session() as s:
         matrix = continual_store.score_matrix(s, run_id)
     return 0 if matrix is None else sum(any(v is not None for v in r) for r in matrix.values)
-
-
-def wait_for(check: Callable[[], T], what: str, timeout: float = TIMEOUT_S) -> T:
-    deadline = time.monotonic() + timeout
-    while not (value := check()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.1)
-    return value
 
 
 def test_the_config_field_defaults_off():
@@ -101,7 +68,7 @@ def test_a_paced_run_waits_after_each_task_then_continues_when_allowed(lab):
 
     worker = threading.Thread(target=run, daemon=True)
     worker.start()
-    wait_for(lambda: detail(run_id).paused_before_task == 1, "the pause")
+    poll(lambda: detail(run_id).paused_before_task == 1, "the pause", TIMEOUT_S)
     time.sleep(2 * 0.5 + 0.3)  # two polls of the gate: it keeps waiting
     assert detail(run_id).status is RunStatus.RUNNING
     assert matrix_rows(run_id) == 1  # task 0 learned and scored, task 1 not started
@@ -118,23 +85,8 @@ def test_a_paced_run_waits_after_each_task_then_continues_when_allowed(lab):
     assert task_gate.allow_next_task(run_id, 2) is False  # finished: nothing to allow
 
 
-@pytest.fixture
-def one_slot(lab: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """One job slot; kills a worker a failed test leaves behind."""
-    monkeypatch.setenv("LAB_MAX_JOBS", "1")
-    yield lab
-    with read_session() as s:
-        live = run_store.running_runs(s)
-    for pid in {r.pid for r in live if r.pid} | {p.pid for p in launcher._children.values()}:
-        if launcher._is_worker(pid):
-            launcher._signal_group(pid, signal.SIGKILL)
-    for proc in list(launcher._children.values()):
-        proc.wait(timeout=10)
-    launcher._children.clear()
-
-
 @pytest.mark.slow
-def test_a_paused_worker_is_not_lost_and_cancel_stops_it(one_slot, monkeypatch):
+def test_a_paused_worker_is_not_lost_and_cancel_stops_it(one_job_slot, monkeypatch):
     timeout = 3.0
     monkeypatch.setenv("LAB_HEARTBEAT_TIMEOUT", str(timeout))  # the worker beats every 1 s
     run_id = launcher.submit(parse_config(paced_config()))
@@ -144,7 +96,7 @@ def test_a_paused_worker_is_not_lost_and_cancel_stops_it(one_slot, monkeypatch):
         launcher.reconcile()
         return detail(run_id).paused_before_task == 1
 
-    wait_for(paused, "the worker to pause after task 0")
+    poll(paused, "the worker to pause after task 0", TIMEOUT_S)
     quiet_until = time.monotonic() + 2 * timeout  # twice the heartbeat timeout, reconciling
     while time.monotonic() < quiet_until:
         launcher.reconcile()

@@ -20,37 +20,23 @@ from engine.strategies.meta.viterbi import (
 def test_io_counts_and_probabilities_like_few_nerd():
     tags = [["O", "I-A", "I-A", "O"], ["I-B", "I-A", "O"]]
     assert transition_counts(tags, "IO") == {
-        ("I", "I-other"): 1,
-        ("I", "I-same"): 1,
-        ("I", "O"): 2,
-        ("O", "I"): 1,
-        ("start", "I"): 1,
-        ("start", "O"): 1,
-    }
+        ("I", "I-other"): 1, ("I", "I-same"): 1, ("I", "O"): 2,
+        ("O", "I"): 1, ("start", "I"): 1, ("start", "O"): 1,
+    }  # fmt: skip
     probs = estimate_transitions(tags, "IO").probs
     assert probs[("start", "O")] == 0.5 and probs[("O", "I")] == 1.0
-    assert (probs[("I", "O")], probs[("I", "I-same")], probs[("I", "I-other")]) == (
-        0.5,
-        0.25,
-        0.25,
-    )
+    assert (probs[("I", "O")], probs[("I", "I-same")], probs[("I", "I-other")]) == (0.5, 0.25, 0.25)
     # IO reads a B- tag as I-: B-A I-A is one run of A
     assert transition_counts([["B-A", "I-A", "O"]], "IO") == {
-        ("I", "I-same"): 1,
-        ("I", "O"): 1,
-        ("start", "I"): 1,
-    }
+        ("I", "I-same"): 1, ("I", "O"): 1, ("start", "I"): 1,
+    }  # fmt: skip
 
 
 def test_iob2_counts_have_begin_states():
     tags = [["B-A", "I-A", "O", "B-B"], ["B-A", "B-A"]]
     assert transition_counts(tags, "IOB2") == {
-        ("B", "B-same"): 1,
-        ("B", "I-same"): 1,
-        ("I", "O"): 1,
-        ("O", "B"): 1,
-        ("start", "B"): 2,
-    }
+        ("B", "B-same"): 1, ("B", "I-same"): 1, ("I", "O"): 1, ("O", "B"): 1, ("start", "B"): 2,
+    }  # fmt: skip
 
 
 def test_expansion_matches_few_nerds_projection():

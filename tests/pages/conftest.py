@@ -6,6 +6,7 @@ module (which the pages call as `jobs.submit(...)`) captures what they would lau
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -76,13 +77,44 @@ def fake_jobs(lab: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeJobs]:
     st.cache_data.clear()
 
 
-def open_page(page: str, **query: str) -> AppTest:
-    """The app, switched to `page` (a path like pages/runs.py), after one run."""
+def open_page(page: str, *, lang: str | None = None, **query: str) -> AppTest:
+    """The app, switched to `page` (a path like pages/runs.py), after one run; opened with
+    ?lang=`lang` when given (the language is chosen on the app's first run)."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    if lang is not None:
+        at.query_params["lang"] = lang
     at.run()
     at.switch_page(page)
     at.query_params.update(query)
     return at.run()
+
+
+def ok(at: AppTest) -> AppTest:
+    """`at`, once it is checked to show no exception and no st.error."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
+
+
+def click(at: AppTest, key: str) -> AppTest:
+    """Click the button `key` and rerun; the script must raise nothing."""
+    at.button(key=key).click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def chart(at: AppTest, key: str) -> dict:
+    """The Plotly figure (as JSON) of the one chart whose element id holds `key`."""
+    (spec,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if key in c.proto.id]
+    return spec
+
+
+def widget_keys(at: AppTest, prefix: str) -> set[str]:
+    """Keys of the inputs on the page (numbers, radios, checkboxes, texts, selects) that start
+    with `prefix`."""
+    widgets = [*at.number_input, *at.radio, *at.checkbox, *at.text_input, *at.selectbox]
+    return {str(w.key) for w in widgets if str(w.key).startswith(prefix)}
 
 
 @dataclass

@@ -11,20 +11,11 @@ from streamlit.testing.v1 import AppTest
 
 from tests.protocols.race_data import GROUP, store_race
 
-from .conftest import APP, TIMEOUT, open_page
+from .conftest import open_page
 
 PAGE = "pages/benchmarks.py"
 CJK = re.compile(r"[\u4e00-\u9fff]")
 RAW_KEY = re.compile(r"\bbench\.\w")  # a catalogue key on screen
-
-
-def chinese(page: str, **query: str) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.query_params["lang"] = "zh"
-    at.run()
-    at.switch_page(page)
-    at.query_params.update(query)
-    return at.run()
 
 
 def test_launch_submits_one_group_with_a_run_per_method(fake_jobs):
@@ -88,7 +79,7 @@ def test_a_race_shows_published_and_lab_rows_and_what_is_left(fake_jobs):
 
 def test_the_race_in_chinese(fake_jobs):
     store_race(running=())
-    at = chinese(PAGE, group=GROUP)
+    at = open_page(PAGE, lang="zh", group=GROUP)
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "基准测试"
     frame = at.dataframe[0].value

@@ -20,7 +20,7 @@ from storage import runs
 from storage.db import write_session
 from storage.models import RunStatus
 
-from .conftest import open_page
+from .conftest import chart, click, open_page
 
 STAGES = ["initial", "after-task-0", "after-task-1"]
 PROBE = {
@@ -93,11 +93,6 @@ def mapped_run(fake_jobs) -> int:
 
 def charts(at) -> dict[str, dict]:
     return {c.proto.id: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
-
-
-def chart(at, key: str) -> dict:
-    (spec,) = [spec for cid, spec in charts(at).items() if key in cid]
-    return spec
 
 
 def test_hover_shows_the_token_in_its_sentence_escaped():
@@ -194,10 +189,6 @@ def test_run_page_shows_the_lineage_and_links_the_embeddings(mapped_run):
 
 
 def test_the_wizard_builds_a_pretrain_run_that_chains(fake_jobs):
-    def click(at, key):
-        at.button(key=key).click().run()
-        assert not at.exception, [e.value for e in at.exception]
-
     at = open_page("pages/train.py")
     click(at, "wiz_next_data")
     at.radio(key="wiz_backbone").set_value("tiny")

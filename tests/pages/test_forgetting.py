@@ -13,7 +13,7 @@ from storage import runs
 from storage.db import write_session
 from storage.models import RunStatus
 
-from .conftest import open_page
+from .conftest import chart, ok, open_page
 
 BASELINE = [0.02, 0.01]
 MATRICES = {
@@ -103,80 +103,65 @@ def stream(fake_jobs) -> Stream:
     return Stream(naive, replay, finetune)
 
 
-def _ok(at):
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
-
-
-def _charts(at) -> dict[str, dict]:
-    return {c.proto.id: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
-
-
-def _chart(at, key: str) -> dict:
-    (spec,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if key in c.proto.id]
-    return spec
-
-
 def test_empty_database_shows_a_friendly_message(fake_jobs):
-    at = _ok(open_page("pages/forgetting.py"))
+    at = ok(open_page("pages/forgetting.py"))
     assert any("No continual runs yet" in i.value for i in at.info)
 
 
 def test_a_non_continual_run_is_explained(stream):
-    at = _ok(open_page("pages/forgetting.py", run=str(stream.finetune)))
+    at = ok(open_page("pages/forgetting.py", run=str(stream.finetune)))
     assert any("is not a continual run" in i.value for i in at.info)
 
 
 def test_one_run_matrix_curves_and_metrics(stream):
-    at = _ok(open_page("pages/forgetting.py", run=str(stream.naive)))
+    at = ok(open_page("pages/forgetting.py", run=str(stream.naive)))
     assert at.selectbox(key="forget_run").value == stream.naive
     acc = sum(MATRICES["naive"][-1]) / 2
     assert at.metric[0].label == "ACC" and at.metric[0].value == f"{acc:.3f}"
-    heat = _chart(at, "forget_matrix")["data"][0]
+    heat = chart(at, "forget_matrix")["data"][0]
     assert heat["type"] == "heatmap"
     assert heat["z"] == [BASELINE, *MATRICES["naive"]]
     assert heat["y"] == ["before", "after task 1", "after task 2"]
     assert heat["x"] == ["task 1: LOC", "task 2: PER"]
-    curves = _chart(at, "forget_curves")["data"]
+    curves = chart(at, "forget_curves")["data"]
     assert [c["name"] for c in curves] == ["task 1: LOC", "task 2: PER"]
     assert curves[0]["y"] == [BASELINE[0], 0.81, 0.12]
-    typed = _chart(at, "forget_type_matrix")["data"][0]
+    typed = chart(at, "forget_type_matrix")["data"][0]
     assert typed["z"] == [[None, None], *TYPE_LOC]
 
 
 def test_race_view_shows_both_runs(stream):
-    at = _ok(open_page("pages/forgetting.py", group=GROUP))
+    at = ok(open_page("pages/forgetting.py", group=GROUP))
     assert at.selectbox(key="forget_group").value == GROUP
-    bars = _chart(at, "forget_race_bars")["data"]
+    bars = chart(at, "forget_race_bars")["data"]
     assert [b["name"] for b in bars] == [f"#{stream.naive} naive", f"#{stream.replay} replay"]
     assert bars[1]["y"][0] == pytest.approx(sum(MATRICES["replay"][-1]) / 2)
     for method in ("naive", "replay"):
         run_id = getattr(stream, method)
-        spec = _chart(at, f"forget_race_matrix_{run_id}")
+        spec = chart(at, f"forget_race_matrix_{run_id}")
         assert spec["data"][0]["z"] == [BASELINE, *MATRICES[method]]
 
 
 def test_a_run_of_a_group_shows_its_race(stream):
-    at = _ok(open_page("pages/forgetting.py", run=str(stream.replay)))
+    at = ok(open_page("pages/forgetting.py", run=str(stream.replay)))
     assert at.selectbox(key="forget_group").value == GROUP
-    assert _chart(at, "forget_race_bars")
+    assert chart(at, "forget_race_bars")
 
 
 def test_forgotten_example_and_drift(stream):
-    at = _ok(open_page("pages/forgetting.py", run=str(stream.naive)))
+    at = ok(open_page("pages/forgetting.py", run=str(stream.naive)))
     assert at.selectbox(key="forget_task").value == 0
     html = "".join(m.value for m in at.markdown if "after task 2" in m.value)
     assert "Oslo" in html and "after task 1" in html and "❌" in html
     assert "<b>today</b>" not in html and "&lt;b&gt;today&lt;/b&gt;" in html  # escaped
-    drift = _chart(at, "forget_drift_chart")
+    drift = chart(at, "forget_drift_chart")
     assert drift["layout"]["barmode"] == "stack"
     by_name = {b["name"]: b["y"] for b in drift["data"]}
     assert by_name == {"LOC (kept)": [8, 3], "O (background)": [1, 4], "as PER": [1, 3]}
 
 
 def test_a_continual_run_page_links_to_its_forgetting_view(stream):
-    at = _ok(open_page("pages/runs.py", run=str(stream.naive)))
+    at = ok(open_page("pages/runs.py", run=str(stream.naive)))
     links = [link.proto for link in at.get("page_link")]
     assert any("forgetting" in p.page and f"run={stream.naive}" in p.query_string for p in links)
 
@@ -220,9 +205,9 @@ def race4(fake_jobs) -> dict[str, int]:
 
 
 def test_a_race_of_four_draws_every_members_matrix_with_all_its_rows(race4):
-    at = _ok(open_page("pages/forgetting.py", group=RACE4))
+    at = ok(open_page("pages/forgetting.py", group=RACE4))
     for method, run_id in race4.items():
-        spec = _chart(at, f"forget_race_matrix_{run_id}")
+        spec = chart(at, f"forget_race_matrix_{run_id}")
         (heat,) = spec["data"]
         y_axis = spec["layout"]["yaxis"]
         assert y_axis["type"] == "category"  # not a numeric axis from 1.5 to 3.5
@@ -236,9 +221,9 @@ def test_a_race_of_four_draws_every_members_matrix_with_all_its_rows(race4):
 
 
 def test_a_race_not_finished_says_so_and_shows_the_finished_runs_bars(race4):
-    at = _ok(open_page("pages/forgetting.py", group=RACE4))
+    at = ok(open_page("pages/forgetting.py", group=RACE4))
     assert any("Scores of 3 of 4 runs so far" in i.value for i in at.info)
-    bars = _chart(at, "forget_race_bars")["data"]
+    bars = chart(at, "forget_race_bars")["data"]
     assert [b["name"] for b in bars] == [f"#{race4[m]} {m}" for m in ("naive", "ewc", "replay")]
     assert all(b["y"] == [0.33, -0.5, 0.0, 0.5] for b in bars)
 
@@ -247,6 +232,6 @@ def test_a_race_with_no_finished_run_shows_a_message_not_empty_axes(fake_jobs):
     with write_session() as s:
         _race_member(s, "naive", 1)
         _race_member(s, "ewc", 2)
-    at = _ok(open_page("pages/forgetting.py", group=RACE4))
+    at = ok(open_page("pages/forgetting.py", group=RACE4))
     assert any("Scores of 0 of 2 runs so far" in i.value for i in at.info)
     assert not [c for c in at.get("plotly_chart") if "forget_race_bars" in c.proto.id]

@@ -3,12 +3,10 @@ and the prototype map of meta runs; and the Train wizard's meta section."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import yaml
-from streamlit.testing.v1 import AppTest
 
 from engine.config import parse_config
 from storage import continual as records_store
@@ -16,7 +14,7 @@ from storage import runs
 from storage.db import write_session
 from storage.models import Run, RunStatus
 
-from .conftest import APP, TIMEOUT, open_page
+from .conftest import chart, click, ok, open_page
 
 GROUP = "meta-race-1"
 F1 = {"protonet": (0.41, 0.05), "maml": (0.33, 0.07), "finetune-baseline": (0.12, 0.04)}
@@ -70,47 +68,31 @@ def meta_runs(fake_jobs) -> dict[str, int]:
     return ids
 
 
-def _ok(at):
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
-
-
-def _click(at, key: str):
-    at.button(key=key).click()
-    return _ok(at.run())
-
-
-def _chart(at, key: str) -> dict:
-    (spec,) = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if key in c.proto.id]
-    return spec
-
-
 def test_empty_database_points_to_the_wizard(fake_jobs):
-    at = _ok(open_page("pages/meta.py"))
+    at = ok(open_page("pages/meta.py"))
     assert any("No meta-learning runs yet" in i.value for i in at.info)
 
 
 def test_scores_methods_side_by_side_and_curves(meta_runs):
-    at = _ok(open_page("pages/meta.py", run=str(meta_runs["maml"])))
+    at = ok(open_page("pages/meta.py", run=str(meta_runs["maml"])))
     assert at.selectbox(key="meta_run").value == meta_runs["maml"]
     assert at.metric[0].value == "0.330" and at.metric[1].value == "0.070"
-    bars = _chart(at, "meta_methods")["data"][0]
+    bars = chart(at, "meta_methods")["data"][0]
     assert bars["x"] == [f"#{meta_runs[m]} {m}" for m in F1]  # the group, not the other data
     assert bars["y"] == [F1[m][0] for m in F1]
     assert bars["error_y"]["array"] == [F1[m][1] for m in F1]
-    curves = _chart(at, "meta_adaptation")["data"]
+    curves = chart(at, "meta_adaptation")["data"]
     gradient = ("maml", "finetune-baseline")
     assert [c["name"] for c in curves] == [f"#{meta_runs[m]} {m}" for m in gradient]
     assert curves[0]["y"] == [0.1, 0.2, 0.33]
 
 
 def test_compare_by_dataset_leaves_out_other_data(meta_runs):
-    at = _ok(open_page("pages/meta.py", run=str(meta_runs["other-data"])))
+    at = ok(open_page("pages/meta.py", run=str(meta_runs["other-data"])))
     assert "meta_compare_by" not in [r.key for r in at.radio]  # one choice: no radio
     assert "meta_episode_split" not in [r.key for r in at.radio]  # only test episodes
     assert any("on the same data with the same N and K" in c.value for c in at.caption)
-    bars = _chart(at, "meta_methods")["data"][0]
+    bars = chart(at, "meta_methods")["data"][0]
     assert bars["x"] == [f"#{meta_runs['other-data']} protonet"]
 
 
@@ -119,7 +101,7 @@ def test_the_methods_table_writes_durations_as_every_page_does(meta_runs):
         run = s.get(Run, meta_runs["maml"])
         run.started_at = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
         run.finished_at = run.started_at + timedelta(seconds=79.39)
-    at = _ok(open_page("pages/meta.py", run=str(meta_runs["maml"])))
+    at = ok(open_page("pages/meta.py", run=str(meta_runs["maml"])))
     table = next(d.value for d in at.dataframe if "duration" in d.value.columns)
     by_run = dict(zip(table["run"], table["duration"], strict=True))
     assert by_run[meta_runs["maml"]] == "1 min 19 s"  # not "minutes 1.3232"
@@ -128,7 +110,7 @@ def test_the_methods_table_writes_durations_as_every_page_does(meta_runs):
 
 
 def test_episode_viewer_highlights_support_query_and_predictions(meta_runs):
-    at = _ok(open_page("pages/meta.py", run=str(meta_runs["protonet"])))
+    at = ok(open_page("pages/meta.py", run=str(meta_runs["protonet"])))
     html = "".join(m.value for m in at.markdown if "Support" in m.value)
     assert "Aspirin" in html and "TP53" in html and "❌" in html
     assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html  # words are escaped
@@ -137,8 +119,8 @@ def test_episode_viewer_highlights_support_query_and_predictions(meta_runs):
 
 
 def test_prototype_map_colours_tokens_by_gold_type_with_star_prototypes(meta_runs):
-    at = _ok(open_page("pages/meta.py", run=str(meta_runs["protonet"])))
-    traces = _chart(at, "meta_prototype_map")["data"]
+    at = ok(open_page("pages/meta.py", run=str(meta_runs["protonet"])))
+    traces = chart(at, "meta_prototype_map")["data"]
     tokens = [t for t in traces if not t["name"].startswith("prototype")]
     assert [t["name"] for t in tokens] == ["O", "CHEM", "GENE"]
     stars = [t for t in traces if t["name"].startswith("prototype")]
@@ -148,10 +130,10 @@ def test_prototype_map_colours_tokens_by_gold_type_with_star_prototypes(meta_run
 
 def test_the_wizard_offers_meta_runs_with_their_knobs(fake_jobs):
     at = open_page("pages/train.py")
-    _click(at, "wiz_next_data")
-    _click(at, "wiz_next_backbone")
+    ok(click(at, "wiz_next_data"))
+    ok(click(at, "wiz_next_backbone"))
     at.selectbox(key="wiz_strategy_kind").set_value("meta").run()
-    _ok(at)
+    ok(at)
     keys = {str(w.key) for w in at.number_input} | {str(w.key) for w in at.text_input}
     assert {"wiz_strategy_n_way", "wiz_strategy_k_shot", "wiz_strategy_episodes_train",
             "wiz_strategy_episodes_test", "wiz_strategy_test_types"} <= keys  # fmt: skip
@@ -161,26 +143,22 @@ def test_the_wizard_offers_meta_runs_with_their_knobs(fake_jobs):
     assert "wiz_strategy_inner_steps" in keys and "wiz_strategy_finetune_steps" not in keys
     at.number_input(key="wiz_strategy_episodes_train").set_value(30)
     at.text_input(key="wiz_strategy_test_types").set_value("PER, GENE").run()
-    _click(at, "wiz_next_strategy")
-    _click(at, "wiz_next_hyperparameters")
+    ok(click(at, "wiz_next_strategy"))
+    ok(click(at, "wiz_next_hyperparameters"))
     cfg = parse_config(yaml.safe_load(at.code[0].value))
     assert cfg.strategy.method == "maml" and cfg.strategy.episodes.train == 30
     assert cfg.strategy.test_types == ["PER", "GENE"]
 
 
 def test_a_meta_run_page_links_to_the_meta_page(meta_runs):
-    at = _ok(open_page("pages/runs.py", run=str(meta_runs["maml"])))
+    at = ok(open_page("pages/runs.py", run=str(meta_runs["maml"])))
     links = [link.proto for link in at.get("page_link")]
     assert any("meta" in p.page and f"run={meta_runs['maml']}" in p.query_string for p in links)
 
 
 def test_the_page_in_chinese(meta_runs):
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.query_params["lang"] = "zh"  # a first visit from a ?lang=zh link
-    at.run()
-    at.switch_page("pages/meta.py")
-    at.query_params["run"] = str(meta_runs["maml"])
-    _ok(at.run())
+    # a first visit from a ?lang=zh link
+    at = ok(open_page("pages/meta.py", lang="zh", run=str(meta_runs["maml"])))
     assert at.title[0].value == "元学习"
     assert [m.label for m in at.metric] == [
         "查询集 F1（平均）",
@@ -192,5 +170,5 @@ def test_the_page_in_chinese(meta_runs):
     assert at.radio(key="meta_compare_by").options == ["同组", "同数据"]
     assert any("2 种类型" in m.value for m in at.markdown)
     assert any("<b>支持集</b>" in m.value for m in at.markdown)
-    stars = [c for c in _chart(at, "meta_prototype_map")["data"] if c["name"].startswith("原型")]
+    stars = [c for c in chart(at, "meta_prototype_map")["data"] if c["name"].startswith("原型")]
     assert len(stars) == 3

@@ -1,4 +1,6 @@
-"""The Train wizard: scripted choices give the expected config, shown as YAML and submitted."""
+"""The Train wizard: scripted choices give the expected config, shown as YAML and submitted;
+uploaded configs and datasets, cloning, devices, and labels in words in both languages
+(continual streams and races: test_train_wizard_continual.py)."""
 
 from __future__ import annotations
 
@@ -6,12 +8,10 @@ import re
 from typing import get_args
 
 import pytest
-import yaml
-from streamlit.testing.v1 import AppTest
 
 from engine.config import STRATEGY_CONFIGS, RunConfig, parse_config, registered_methods
 
-from .conftest import APP, TIMEOUT, open_page
+from .conftest import click, open_page, widget_keys
 
 EXPECTED = parse_config(
     {
@@ -24,20 +24,13 @@ EXPECTED = parse_config(
 )
 
 
-def _click(at, key: str):
-    at.button(key=key).click()
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 def _walk_to_review(at):
     at.radio(key="wiz_data_source").set_value("Built-in corpus")
     at.selectbox(key="wiz_builtin").set_value("science")
     at.number_input(key="wiz_max_train_sentences").set_value(600)
-    _click(at, "wiz_next_data")
+    click(at, "wiz_next_data")
     at.radio(key="wiz_backbone").set_value("tiny")
-    _click(at, "wiz_next_backbone")
+    click(at, "wiz_next_backbone")
     # only registered strategies are offered (later ones plug in through the registry)
     assert sorted(at.selectbox(key="wiz_strategy_kind").options) == sorted(STRATEGY_CONFIGS)
     assert "finetune" in STRATEGY_CONFIGS
@@ -45,12 +38,12 @@ def _walk_to_review(at):
     # frozen mode shows trainable_layers and hides the LoRA settings
     assert not [n for n in at.number_input if str(n.key).startswith("wiz_strategy_lora")]
     at.number_input(key="wiz_strategy_trainable_layers").set_value(1)
-    _click(at, "wiz_next_strategy")
+    click(at, "wiz_next_strategy")
     at.text_input(key="wiz_name").set_value("wizard-tiny")
     at.number_input(key="wiz_train_epochs").set_value(4)
     at.number_input(key="wiz_train_batch_size").set_value(32)
     at.number_input(key="wiz_train_lr").set_value(3e-3)
-    return _click(at, "wiz_next_hyperparameters")
+    return click(at, "wiz_next_hyperparameters")
 
 
 def test_scripted_choices_give_the_expected_yaml_and_submit(fake_jobs):
@@ -60,7 +53,7 @@ def test_scripted_choices_give_the_expected_yaml_and_submit(fake_jobs):
     # as a metric of its own with the range and basis in its help
     assert at.metric[0].label in ("Estimated time on this machine", "Estimated training time")
     assert at.download_button(key="wiz_download_yaml") is not None
-    _click(at, "wiz_launch")
+    click(at, "wiz_launch")
     (submitted,) = fake_jobs.submitted
     assert isinstance(submitted, RunConfig)
     assert submitted.to_dict() == EXPECTED.to_dict()
@@ -69,13 +62,13 @@ def test_scripted_choices_give_the_expected_yaml_and_submit(fake_jobs):
 
 def test_back_keeps_the_choices(fake_jobs):
     at = _walk_to_review(open_page("pages/train.py"))
-    _click(at, "wiz_back_review")
+    click(at, "wiz_back_review")
     assert at.number_input(key="wiz_train_lr").value == 3e-3
-    _click(at, "wiz_back_hyperparameters")
+    click(at, "wiz_back_hyperparameters")
     assert at.radio(key="wiz_strategy_mode").value == "frozen"
-    _click(at, "wiz_back_strategy")
+    click(at, "wiz_back_strategy")
     assert at.radio(key="wiz_backbone").value == "tiny"
-    _click(at, "wiz_back_backbone")
+    click(at, "wiz_back_backbone")
     assert at.selectbox(key="wiz_builtin").value == "science"
     assert at.number_input(key="wiz_max_train_sentences").value == 600
 
@@ -84,8 +77,8 @@ def test_only_registered_strategies_are_offered(fake_jobs):
     from engine import config
 
     at = open_page("pages/train.py")
-    _click(at, "wiz_next_data")
-    _click(at, "wiz_next_backbone")
+    click(at, "wiz_next_data")
+    click(at, "wiz_next_backbone")
     assert at.selectbox(key="wiz_strategy_kind").options == sorted(config.STRATEGY_CONFIGS)
 
 
@@ -106,14 +99,14 @@ def test_uploaded_config_fills_the_wizard(fake_jobs):
     at.run()
     assert not at.exception
     assert at.code[0].value == EXPECTED.to_yaml().rstrip()
-    _click(at, "wiz_launch")
+    click(at, "wiz_launch")
     assert fake_jobs.submitted[0].to_dict() == EXPECTED.to_dict()
 
 
 def test_clone_an_earlier_run(populated):
     at = open_page("pages/train.py")
     at.selectbox(key="wiz_clone_run").set_value(populated.running)
-    _click(at, "wiz_clone")
+    click(at, "wiz_clone")
     shown = at.code[0].value
     assert "name: news-lr-again" in shown and "lr: 0.003" in shown and "epochs: 5" in shown
 
@@ -128,11 +121,11 @@ def test_uploaded_dataset_as_training_data(fake_jobs):
     at.radio(key="wiz_data_source").set_value("Imported dataset").run()
     (label,) = at.selectbox(key="wiz_dataset").options
     assert label.startswith("my-tiny (2 sentences")
-    _click(at, "wiz_next_data")
-    _click(at, "wiz_next_backbone")
-    _click(at, "wiz_next_strategy")
-    _click(at, "wiz_next_hyperparameters")
-    cfg = parse_config(yaml.safe_load(at.code[0].value))
+    click(at, "wiz_next_data")
+    click(at, "wiz_next_backbone")
+    click(at, "wiz_next_strategy")
+    click(at, "wiz_next_hyperparameters")
+    cfg = parse_config(at.session_state["wiz"])  # the shown YAML names it "my-tiny"
     assert cfg.data.train.endswith(".conll") and cfg.data.dev is None
 
 
@@ -145,214 +138,11 @@ def test_next_is_disabled_without_imported_datasets(fake_jobs):
 
 def test_switching_backbone_moves_an_untouched_lr(fake_jobs):
     at = open_page("pages/train.py")
-    _click(at, "wiz_next_data")
+    click(at, "wiz_next_data")
     at.radio(key="wiz_backbone").set_value("tiny").run()
     assert at.session_state["wiz"]["train"]["lr"] == 3e-3
     at.radio(key="wiz_backbone").set_value("minilm-l6").run()
     assert at.session_state["wiz"]["train"]["lr"] == 1e-4
-
-
-# ---- continual runs: method knobs, the task stream, its preview, and strategy races ---------
-
-CONTINUAL = parse_config(
-    {
-        "name": "stream-ewc",
-        "data": {"train": "builtin:news"},
-        "backbone": "tiny",
-        "strategy": {
-            "kind": "continual",
-            "method": "ewc",
-            "ewc_lambda": 500.0,
-            "tasks": {
-                "by": "types",
-                "order": [["LOC"], ["PER", "NORP"], ["ORG", "EVENT"]],
-                "max_train_sentences": 100,
-            },
-        },
-        "train": {"lr": 3e-3},
-    }
-)
-
-
-def _keys(at, prefix: str) -> set[str]:
-    widgets = [*at.number_input, *at.radio, *at.checkbox, *at.text_input, *at.selectbox]
-    return {str(w.key) for w in widgets if str(w.key).startswith(prefix)}
-
-
-def _preview(at):
-    """The stream preview table (AppTest does not expose a plain dataframe's key)."""
-    (table,) = [d.value for d in at.dataframe if "become O" in d.value.columns]
-    return table
-
-
-def _to_continual(at):
-    at.radio(key="wiz_data_source").set_value("Built-in corpus")
-    at.selectbox(key="wiz_builtin").set_value("news")
-    _click(at, "wiz_next_data")
-    at.radio(key="wiz_backbone").set_value("tiny")
-    _click(at, "wiz_next_backbone")
-    at.selectbox(key="wiz_strategy_kind").set_value("continual").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def test_continual_shows_only_the_methods_knobs_and_previews_the_stream(fake_jobs):
-    at = _to_continual(open_page("pages/train.py"))
-    # every registered method is offered, shown by its name in words (the value stays)
-    assert list(registered_methods("continual")) == [
-        "naive", "replay", "ewc", "lwf", "mapping", "joint", "pseudo_label", "pseudo_lwf"
-    ]  # fmt: skip
-    assert at.radio(key="wiz_strategy_method").options == [
-        "naive: fine-tune on each task in turn", "replay a memory", "EWC: elastic weights",
-        "LwF: distil the previous model", "mapping alignment", "joint training (upper bound)",
-        "pseudo-labels from the previous model", "pseudo-labels + LwF",
-    ]  # fmt: skip
-    assert not _keys(at, "wiz_strategy_ewc_") | _keys(at, "wiz_strategy_memory_")
-    at.radio(key="wiz_strategy_method").set_value("ewc").run()
-    assert _keys(at, "wiz_strategy_ewc_") == {
-        "wiz_strategy_ewc_lambda", "wiz_strategy_ewc_gamma", "wiz_strategy_ewc_fisher_batches"
-    }  # fmt: skip
-    for other in ("lwf_", "mapping_", "memory_"):
-        assert not _keys(at, f"wiz_strategy_{other}")
-    at.radio(key="wiz_strategy_method").set_value("replay").run()
-    assert _keys(at, "wiz_strategy_memory_") == {
-        "wiz_strategy_memory_size", "wiz_strategy_memory_selection"
-    }  # fmt: skip
-    assert not _keys(at, "wiz_strategy_ewc_")
-    at.radio(key="wiz_strategy_method").set_value("ewc").run()
-    at.number_input(key="wiz_strategy_ewc_lambda").set_value(500.0)
-    at.text_input(key="wiz_strategy_tasks_order").set_value("LOC | PER, NORP | ORG, EVENT")
-    at.number_input(key="wiz_strategy_tasks_max_train_sentences").set_value(100).run()
-    assert not at.exception, [e.value for e in at.exception]
-    # an explicit order hides the automatic split's settings
-    assert "wiz_strategy_tasks_first_types" not in _keys(at, "wiz_strategy_tasks_")
-    preview = _preview(at)
-    assert list(preview["learns"]) == ["LOC", "PER, NORP", "ORG, EVENT"]
-    assert list(preview["become O"]) == [
-        "PER, ORG, EVENT, NORP", "ORG, LOC, EVENT", "PER, LOC, NORP"
-    ]  # fmt: skip
-    at.checkbox(key="wiz_strategy_tasks_fully_labelled").check().run()
-    preview = _preview(at)
-    assert list(preview["become O"]) == ["PER, ORG, EVENT, NORP", "ORG, EVENT", "-"]
-    at.checkbox(key="wiz_strategy_tasks_fully_labelled").uncheck()
-    _click(at, "wiz_next_strategy")
-    at.text_input(key="wiz_name").set_value("stream-ewc")
-    at.number_input(key="wiz_train_lr").set_value(3e-3)
-    _click(at, "wiz_next_hyperparameters")
-    shown = parse_config(yaml.safe_load(at.code[0].value))
-    assert shown.to_dict() == CONTINUAL.to_dict()
-    _click(at, "wiz_launch")
-    (submitted,) = fake_jobs.submitted
-    assert submitted.to_dict() == CONTINUAL.to_dict()
-    assert fake_jobs.submit_kwargs == [{}]
-
-
-def test_automatic_split_preview(fake_jobs):
-    at = _to_continual(open_page("pages/train.py"))
-    at.number_input(key="wiz_strategy_tasks_first_types").set_value(3)
-    at.number_input(key="wiz_strategy_tasks_types_per_task").set_value(2).run()
-    preview = _preview(at)
-    assert list(preview["learns"]) == ["EVENT, LOC, NORP", "ORG, PER"]
-    _click(at, "wiz_next_strategy")
-    _click(at, "wiz_next_hyperparameters")
-    tasks = parse_config(yaml.safe_load(at.code[0].value)).strategy.tasks
-    assert (tasks.first_types, tasks.types_per_task, tasks.order) == (3, 2, None)
-
-
-def test_domain_incremental_stream(fake_jobs):
-    at = _to_continual(open_page("pages/train.py"))
-    at.radio(key="wiz_strategy_tasks_by").set_value("datasets").run()
-    assert not at.exception, [e.value for e in at.exception]
-    at.multiselect(key="wiz_strategy_tasks_datasets").set_value(
-        ["builtin:science", "builtin:news"]
-    ).run()
-    preview = _preview(at)
-    assert list(preview["labelled in its data"]) == ["builtin:science", "builtin:news"]
-    _click(at, "wiz_next_strategy")
-    _click(at, "wiz_next_hyperparameters")
-    cfg = parse_config(yaml.safe_load(at.code[0].value))
-    assert cfg.strategy.tasks.by == "datasets"
-    assert cfg.strategy.tasks.datasets == ["builtin:science", "builtin:news"]
-
-
-def test_strategy_race_submits_one_run_per_method_in_one_group(fake_jobs):
-    at = _to_continual(open_page("pages/train.py"))
-    at.multiselect(key="wiz_race_methods").set_value(["naive", "replay", "lwf"]).run()
-    # the race's methods show their knobs too
-    assert _keys(at, "wiz_strategy_memory_") and _keys(at, "wiz_strategy_lwf_")
-    assert not _keys(at, "wiz_strategy_ewc_")
-    _click(at, "wiz_next_strategy")
-    at.text_input(key="wiz_name").set_value("demo")
-    _click(at, "wiz_next_hyperparameters")
-    assert any("Strategy race: 3 runs" in i.value for i in at.info)
-    _click(at, "wiz_launch")
-    assert [c.strategy.method for c in fake_jobs.submitted] == ["naive", "replay", "lwf"]
-    assert [c.name for c in fake_jobs.submitted] == ["demo-naive", "demo-replay", "demo-lwf"]
-    groups = {kw["group_name"] for kw in fake_jobs.submit_kwargs}
-    (group,) = groups
-    assert group.startswith("race-demo-")
-    first = fake_jobs.submitted[0].to_dict()
-    for cfg in fake_jobs.submitted[1:]:
-        other = cfg.to_dict()
-        assert other["strategy"]["tasks"] == first["strategy"]["tasks"]
-        assert other["train"] == first["train"] and other["data"] == first["data"]
-    assert at.query_params["group"] == group  # went to the Forgetting page for the group
-
-
-# ---- methods from their config classes: a method registered later shows its fields ----------
-
-
-def test_a_method_registered_later_shows_its_own_field(fake_jobs):
-    from engine.config import register_method
-    from engine.strategies.methods import unregister_method
-    from tests.engine import dummy_method
-
-    register_method("continual", dummy_method.DummyConfig, "tests.engine.dummy_method:plugins")
-    try:
-        at = _to_continual(open_page("pages/train.py"))
-        assert "dummy" in at.radio(key="wiz_strategy_method").options  # no text yet: its name
-        assert "wiz_strategy_dummy_strength" not in _keys(at, "wiz_strategy_")
-        at.radio(key="wiz_strategy_method").set_value("dummy").run()
-        strength = at.number_input(key="wiz_strategy_dummy_strength")
-        assert (strength.label, strength.value) == ("Dummy strength", 0.5)
-        assert strength.help == "How much nothing"
-        assert not _keys(at, "wiz_strategy_ewc_") | _keys(at, "wiz_strategy_memory_")
-        strength.set_value(2.0).run()
-        _click(at, "wiz_next_strategy")
-        _click(at, "wiz_next_hyperparameters")
-        cfg = parse_config(yaml.safe_load(at.code[0].value))
-        assert isinstance(cfg.strategy.params, dummy_method.DummyConfig)
-        assert cfg.strategy.params.strength == 2.0
-    finally:
-        unregister_method("continual", "dummy")
-
-
-def test_switching_methods_keeps_each_methods_settings(fake_jobs):
-    at = _to_continual(open_page("pages/train.py"))
-    at.radio(key="wiz_strategy_method").set_value("ewc").run()
-    at.number_input(key="wiz_strategy_ewc_lambda").set_value(123.0).run()
-    at.radio(key="wiz_strategy_method").set_value("pseudo_lwf").run()
-    assert _keys(at, "wiz_strategy_pseudo_lwf_") == {
-        "wiz_strategy_pseudo_lwf_threshold", "wiz_strategy_pseudo_lwf_temperature",
-        "wiz_strategy_pseudo_lwf_weight",
-    }  # fmt: skip
-    at.radio(key="wiz_strategy_method").set_value("ewc").run()
-    assert at.number_input(key="wiz_strategy_ewc_lambda").value == 123.0
-    assert at.session_state["wiz"]["strategy"]["params"]["lam"] == 123.0
-
-
-def test_a_race_gives_each_method_its_own_settings(fake_jobs):
-    at = _to_continual(open_page("pages/train.py"))
-    at.multiselect(key="wiz_race_methods").set_value(["replay", "mapping", "pseudo_label"]).run()
-    # replay's and mapping's memory size is one widget, as it was one field before
-    at.number_input(key="wiz_strategy_memory_size").set_value(33).run()
-    at.number_input(key="wiz_strategy_pseudo_label_threshold").set_value(0.75).run()
-    _click(at, "wiz_next_strategy")
-    _click(at, "wiz_next_hyperparameters")
-    _click(at, "wiz_launch")
-    params = {c.strategy.method: c.strategy.params for c in fake_jobs.submitted}
-    assert params["replay"].memory_size == 33 and params["mapping"].memory_size == 33
-    assert params["pseudo_label"].threshold == 0.75
 
 
 # ---- the wizard speaks words, not config keys (issue 14, item 7) ------------------------------
@@ -362,14 +152,6 @@ RAW = re.compile(
     r"unknown labels|finetune-baseline|\b(train|data|strategy)\.[a-z]\w*",
     re.IGNORECASE,
 )
-
-
-def _open(lang: str) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.query_params["lang"] = lang
-    at.run()
-    at.switch_page("pages/train.py")
-    return at.run()
 
 
 def _shown(at) -> list[str]:
@@ -406,16 +188,16 @@ def _every_strategy_choice(at) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_every_label_and_choice_is_words_in_both_languages(fake_jobs, lang):
-    at = _open(lang)
+    at = open_page("pages/train.py", lang=lang)
     texts = _shown(at)
-    _click(at, "wiz_next_data")
-    _click(at, "wiz_next_backbone")
+    click(at, "wiz_next_data")
+    click(at, "wiz_next_backbone")
     texts += _every_strategy_choice(at)
     at.selectbox(key="wiz_strategy_kind").set_value("continual").run()
     at.multiselect(key="wiz_race_methods").set_value(list(registered_methods("continual"))).run()
     texts += _shown(at)
     at.selectbox(key="wiz_strategy_kind").set_value("meta").run()
-    _click(at, "wiz_next_strategy")
+    click(at, "wiz_next_strategy")
     texts += _shown(at)  # the hyperparameters of a meta run
     assert not _raw(texts), _raw(texts)
     shown = "\n".join(texts)
@@ -431,7 +213,7 @@ def test_every_label_and_choice_is_words_in_both_languages(fake_jobs, lang):
 def test_devices_offered_are_those_of_this_machine(fake_jobs, monkeypatch):
     at = open_page("pages/train.py")
     for step in ("data", "backbone", "strategy"):
-        _click(at, f"wiz_next_{step}")
+        click(at, f"wiz_next_{step}")
     device = at.radio(key="wiz_train_device")
     assert device.options == ["automatic (the best this machine has)", "CPU"]  # CPU-only
     import streamlit as st
@@ -447,16 +229,16 @@ def test_devices_offered_are_those_of_this_machine(fake_jobs, monkeypatch):
 
 def test_a_meta_run_says_which_training_settings_it_uses(fake_jobs):
     at = open_page("pages/train.py")
-    _click(at, "wiz_next_data")
-    _click(at, "wiz_next_backbone")
+    click(at, "wiz_next_data")
+    click(at, "wiz_next_backbone")
     at.selectbox(key="wiz_strategy_kind").set_value("meta").run()
-    _click(at, "wiz_next_strategy")
-    keys = _keys(at, "wiz_train_")
+    click(at, "wiz_next_strategy")
+    keys = widget_keys(at, "wiz_train_")
     assert {"wiz_train_lr", "wiz_train_seed", "wiz_train_max_length"} <= keys
     assert not {"wiz_train_epochs", "wiz_train_batch_size", "wiz_train_patience"} & keys
     (note,) = [c.value for c in at.caption if "ignores" in c.value]
     assert "Learning rate" in note and "Epochs" in note.split("ignores")[1]
-    _click(at, "wiz_next_hyperparameters")
+    click(at, "wiz_next_hyperparameters")
     assert any("meta-learning run uses" in i.value and "Batch size" in i.value for i in at.info)
 
 
@@ -464,8 +246,8 @@ def test_the_default_run_name_says_what_the_run_is(fake_jobs):
     at = open_page("pages/train.py")
     at.radio(key="wiz_data_source").set_value("Built-in corpus")
     at.selectbox(key="wiz_builtin").set_value("science")
-    _click(at, "wiz_next_data")
+    click(at, "wiz_next_data")
     at.radio(key="wiz_backbone").set_value("tiny")
-    _click(at, "wiz_next_backbone")
-    _click(at, "wiz_next_strategy")
+    click(at, "wiz_next_backbone")
+    click(at, "wiz_next_strategy")
     assert at.text_input(key="wiz_name").value == "finetune-full-science"  # not the bare "run"

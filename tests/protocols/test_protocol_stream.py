@@ -14,11 +14,12 @@ from engine.models.backbones import load_token_classifier, load_tokenizer, resol
 from engine.protocols import cl_ner
 from engine.protocols.metrics import Counts, cl_step_score
 from engine.protocols.stream import protocol_stream, protocol_summary, step_record
-from engine.strategies.continual.loop import labels_until, run_stream
+from engine.strategies.continual.loop import labels_until
 from engine.strategies.finetune.run import seed_everything
 from engine.tracking.tracker import MemoryTracker
 from engine.training.predict import predict_tags
 from storage.summary import RunSummary
+from tests.engine.tiny_training import stream_quietly
 
 DATA = DataConfig(train="builtin:news", max_train_sentences=300)
 TASKS = TaskStreamConfig(
@@ -102,10 +103,7 @@ def test_a_tiny_protocol_run_records_the_published_step_scores():
         recomputed.append(cl_step_score([list(s.tags) for s in test], pred, stream.types_until(t)))
 
     tracker = MemoryTracker()
-    res = run_stream(
-        model, tokenizer, stream, strategy, train, tracker, device=torch.device("cpu"),
-        dtype=torch.float32, pad_id=pad, say=lambda _: None, progress=False, on_task_end=rescore,
-    )  # fmt: skip
+    res = stream_quietly(model, tokenizer, stream, strategy, train, tracker, on_task_end=rescore)
     steps = [p for kind, _, p in tracker.records if kind == "protocol_step"]
     assert [s["seen_types"] for s in steps] == [["LOC"], ["LOC", "PER"]]
     for step, score in zip(steps, recomputed, strict=True):

@@ -1,17 +1,19 @@
-"""Start and stop the real dashboard (`streamlit run app.py`) for the served-app tests.
+"""Start and stop the real dashboard (`streamlit run app.py`) for the served-app and browser
+tests, and open Headless Debian Chromium on it through Playwright (never a downloaded browser).
 
 The server is started the way `make run` starts it, except that the address is NOT given on the
-command line: the loopback default must come from .streamlit/config.toml. Headless Debian
-Chromium through Playwright drives it (tests/browser/test_click_paths.py has the same set-up).
+command line: the loopback default must come from .streamlit/config.toml.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,11 +21,42 @@ from typing import Any
 
 import pytest
 
-from tests.browser.test_click_paths import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
 from tests.conftest import REPO
+from tests.lab_runs import poll
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 # What a Python traceback or a leaked source location looks like in page text.
 TRACEBACK_MARKERS = ("Traceback (most recent call last)", 'File "', '.py", line', "site-packages")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError("streamlit did not become healthy")
 
 
 @dataclass
@@ -128,11 +161,4 @@ LOOPBACK = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1 and ::1
 
 
 def wait_until(check: Any, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.2)
+    return poll(check, what, timeout, every=0.2)

@@ -17,8 +17,9 @@ import pytest
 from engine.config import load_config
 from engine.jobs.runner import create_run_record
 from storage.models import RunStatus
+from tests.lab_runs import TINY, detail, finished, kill_leftover_workers
 from tests.reliability.figures import record
-from tests.reliability.helpers import TINY, detail, finished, kill_leftover_workers, metric_steps
+from tests.reliability.helpers import metric_steps
 from tests.reliability.served import chromium, open_page, start_server, stop_server, wait_until
 
 pytestmark = pytest.mark.slow

@@ -22,8 +22,9 @@ from storage import queries
 from storage import runs as run_store
 from storage.db import dispose_engines, read_session, write_session
 from storage.models import RunStatus
+from tests.lab_runs import TINY, detail
 from tests.reliability.figures import record
-from tests.reliability.helpers import TINY, detail, metric_steps
+from tests.reliability.helpers import metric_steps
 
 TMPFS_MB = 48
 LEFT_FREE_MB = 3

@@ -73,6 +73,26 @@ def check_report(path: Path, outcome: Corpus | DataError, *, same_reader: bool =
         assert not report.usable
 
 
+def read_back(
+    folder: Path, name: str, data: bytes, tried: str, fmt: str | None = None
+) -> Corpus | DataError:
+    """Count one input as tried, write it, read it with read_corpus (the format detected unless
+    `fmt`) and check what validate_file says of the file; the reader's outcome."""
+    TRIED[tried] += 1
+    path = write(folder, name, data)
+    outcome = fi.check_outcome(lambda p: read_corpus(p, fmt=fmt), path)
+    check_report(path, outcome, same_reader=fmt is None)
+    return outcome
+
+
+def assert_bad_byte_is_named(outcome: Corpus | DataError, data: bytes) -> None:
+    """Bytes that are not UTF-8 are a DataError at the line where they stand."""
+    bad_line = expected_bad_line(data)
+    if bad_line is not None:
+        assert isinstance(outcome, DataError)
+        assert outcome.problems[0].line == bad_line, (outcome.problems[0], data[:200])
+
+
 def expected_bad_line(data: bytes) -> int | None:
     """The line of the first byte that is not UTF-8 (after a UTF-8 BOM), as an editor counts."""
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -89,14 +109,8 @@ def expected_bad_line(data: bytes) -> int | None:
 @fuzz("corrupted_conll")
 @given(data=fi.seeded(fi.corrupted_conll))
 def test_corrupted_conll_parses_or_names_file_and_line(tmp_path, data):
-    TRIED["corrupted_conll"] += 1
-    path = write(tmp_path, "train.conll", data)
-    outcome = fi.check_outcome(read_corpus, path)
-    check_report(path, outcome)
-    bad_line = expected_bad_line(data)
-    if bad_line is not None:
-        assert isinstance(outcome, DataError)
-        assert outcome.problems[0].line == bad_line, (outcome.problems[0], data[:200])
+    outcome = read_back(tmp_path, "train.conll", data, "corrupted_conll")
+    assert_bad_byte_is_named(outcome, data)
 
 
 @fuzz("layout_invariance")
@@ -124,22 +138,14 @@ def test_any_layout_reads_the_same_words_and_tags_as_the_clean_file(tmp_path, do
 @fuzz("random_bytes")
 @given(data=st.binary(max_size=3000), fmt=st.sampled_from([None, "conll", "jsonl"]))
 def test_random_bytes(tmp_path, data, fmt):
-    TRIED["random_bytes"] += 1
-    path = write(tmp_path, "data.bin", data)
-    outcome = fi.check_outcome(lambda p: read_corpus(p, fmt=fmt), path)
-    check_report(path, outcome, same_reader=fmt is None)
-    bad_line = expected_bad_line(data)
-    if bad_line is not None:
-        assert isinstance(outcome, DataError) and outcome.problems[0].line == bad_line
+    outcome = read_back(tmp_path, "data.bin", data, "random_bytes", fmt=fmt)
+    assert_bad_byte_is_named(outcome, data)
 
 
 @fuzz("encodings")
 @given(data=fi.seeded(fi.encoded_text))
 def test_text_in_random_encodings(tmp_path, data):
-    TRIED["encodings"] += 1
-    path = write(tmp_path, "data.txt", data)
-    outcome = fi.check_outcome(read_corpus, path)
-    check_report(path, outcome)
+    outcome = read_back(tmp_path, "data.txt", data, "encodings")
     if expected_bad_line(data) is not None:
         assert isinstance(outcome, DataError)
         assert "UTF" in outcome.problems[0].reason  # names the encoding problem
@@ -148,10 +154,7 @@ def test_text_in_random_encodings(tmp_path, data):
 @fuzz("jsonl")
 @given(data=fi.seeded(fi.jsonl_file))
 def test_jsonl_files(tmp_path, data):
-    TRIED["jsonl"] += 1
-    path = write(tmp_path, "data.jsonl", data)
-    outcome = fi.check_outcome(read_corpus, path)
-    check_report(path, outcome)
+    outcome = read_back(tmp_path, "data.jsonl", data, "jsonl")
     if isinstance(outcome, DataError) and not data.lstrip(b"\xef\xbb\xbf").startswith(b"["):
         # JSON Lines errors point at a real line of the file (0: about the whole file).
         n_lines = data.replace(b"\r\n", b"\n").count(b"\n") + 1

@@ -24,9 +24,9 @@ from storage import runs as run_store
 from storage.db import dispose_engines, read_session, write_session
 from storage.models import MetricPoint, RunStatus
 from tests.conftest import REPO
+from tests.lab_runs import detail
 from tests.reliability import load_workers
 from tests.reliability.figures import record
-from tests.reliability.helpers import detail
 
 JOBS = 4
 SECONDS = float(os.environ.get("LAB_LOAD_SECONDS", "60"))

@@ -25,8 +25,9 @@ from storage.db import write_session
 from storage.models import RunStatus
 from storage.paths import logs_dir
 from tests.conftest import REPO
+from tests.lab_runs import finished
 from tests.reliability.figures import record
-from tests.reliability.helpers import finished, wait_for
+from tests.reliability.helpers import wait_for
 
 
 def test_exit_0_without_a_completion_record_is_failed(lab, monkeypatch):

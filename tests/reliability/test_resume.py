@@ -39,15 +39,10 @@ from engine.training.train_state import (
 from storage import queries
 from storage.db import dispose_engines, read_session
 from storage.models import RunStatus
+from tests.engine.tiny_training import CPU, StopAfter, encoded_data
+from tests.lab_runs import TINY, detail, finished, kill_leftover_workers, last_run_id
 from tests.reliability.figures import record
-from tests.reliability.helpers import (
-    TINY,
-    detail,
-    finished,
-    kill_leftover_workers,
-    metric_steps,
-    wait_for,
-)
+from tests.reliability.helpers import metric_steps, wait_for
 
 # 192 sentences / 16 per batch = 12 steps an epoch, 3 epochs: a few seconds of training.
 SMALL = [
@@ -62,58 +57,22 @@ STEPS_PER_EPOCH = 12
 # --- in process -------------------------------------------------------------------------------
 
 
-class StopAfter(MemoryTracker):
-    """A tracker that asks the loop to stop after `steps` logged steps (a cancel)."""
-
-    def __init__(self, steps: int):
-        super().__init__()
-        self.steps = steps
-
-    def should_stop(self) -> bool:
-        return len(self.series("train_loss")) >= self.steps
-
-
 @pytest.fixture(scope="module")
 def tiny_setup():
-    from engine.data.alignment import SpecialIds, encode_sentences
-    from engine.data.sources import load_splits
-    from engine.models.backbones import load_token_classifier, load_tokenizer, resolve_backbone
+    from engine.models.backbones import load_token_classifier, resolve_backbone
     from engine.strategies.finetune.run import seed_everything
-    from engine.training.loop import fit
-    from engine.training.predict import evaluate
 
     cfg = load_config(TINY, overrides=[*SMALL, "data.max_train_sentences=64"])
-    splits = load_splits(cfg.data, seed=cfg.train.seed)
-    backbone = resolve_backbone("tiny")
-    tokenizer = load_tokenizer(backbone)
-    label2id = {label: i for i, label in enumerate(splits.labels)}
-    id2label = dict(enumerate(splits.labels))
-    train = encode_sentences(splits.train, tokenizer, label2id, 128)
-    dev_sents = splits.dev[:32]
-    dev = encode_sentences(dev_sents, tokenizer, label2id, 128)
-    pad = SpecialIds.of(tokenizer).pad
-    cpu = torch.device("cpu")
+    data = encoded_data(cfg, dev_sentences=32, max_length=128)
 
     def new_model():
         seed_everything(cfg.train.seed)
-        return load_token_classifier(backbone, splits.labels, vocab_size=len(tokenizer))
+        return load_token_classifier(
+            resolve_backbone("tiny"), data.labels, vocab_size=len(data.tokenizer)
+        )
 
     def train_model(model, tracker, **kwargs):
-        def dev_f1():
-            return evaluate(model, dev_sents, dev, id2label, cpu, torch.float32, pad)
-
-        return fit(
-            model,
-            train,
-            cfg=cfg.train,
-            device=cpu,
-            dtype=torch.float32,
-            pad_id=pad,
-            tracker=tracker,
-            evaluate_dev=dev_f1,
-            progress=False,
-            **kwargs,
-        )
+        return data.fit(model, cfg.train, tracker, CPU, torch.float32, **kwargs)
 
     return new_model, train_model
 
@@ -188,12 +147,6 @@ def cli(*args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def last_run_id(out: str) -> int:
-    last = out.strip().splitlines()[-1]
-    assert last.startswith("run_id="), out
-    return int(last.removeprefix("run_id="))
-
-
 @dataclass
 class KilledAndResumed:
     home: Path
@@ -229,7 +182,7 @@ def _kill_and_resume(home: Path) -> KilledAndResumed:
     killed = launcher.submit(load_config(TINY, overrides=SMALL))
     state = home / "runs" / str(killed) / "train_state"
     # Killed as soon as its first epoch's state is saved: in the first steps of the second.
-    wait_for(lambda: (state / "state.json").is_file(), "the first epoch's state", poll=0.02)
+    wait_for(lambda: (state / "state.json").is_file(), "the first epoch's state", every=0.02)
     os.killpg(detail(killed).pid, signal.SIGKILL)
     run = wait_for(lambda: finished(killed), "the killed run to be found lost", 15)
     # Found by its pid ("lost: process ... is gone") or reaped as our child: either is FAILED.

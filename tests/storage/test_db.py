@@ -27,14 +27,23 @@ def _collect(results: Any, n: int) -> list[Any]:
     return [payload for _, payload in got]
 
 
-def _record_statements(engine: Any) -> list[str]:
+def _one_write_and_one_read(url: str) -> tuple[list[str], list[str]]:
+    """The SQL statements a write session that creates a run sends, then a read session's."""
+    engine = db.get_engine(url)
+    db.init_db(engine)
     statements: list[str] = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", record)
-    return statements
+    with db.write_session(url) as session:
+        runs.create_run(session, name="a", kind="finetune", method="full", config={})
+    written = list(statements)
+    statements.clear()
+    with db.read_session(url) as session:
+        session.execute(select(Run.id)).all()
+    return written, statements
 
 
 @pytest.mark.sqlite_only
@@ -52,17 +61,7 @@ def test_pragmas_are_read_back_on_every_connection(db_url: str):
 
 @pytest.mark.sqlite_only
 def test_write_session_begins_immediate_and_read_session_deferred(db_url: str):
-    engine = db.get_engine(db_url)
-    db.init_db(engine)
-    statements = _record_statements(engine)
-
-    with db.write_session(db_url) as session:
-        runs.create_run(session, name="a", kind="finetune", method="full", config={})
-    write_statements = list(statements)
-    statements.clear()
-    with db.read_session(db_url) as session:
-        session.execute(select(Run.id)).all()
-
+    write_statements, statements = _one_write_and_one_read(db_url)
     assert write_statements[0] == "BEGIN IMMEDIATE"
     assert write_statements[1].startswith("INSERT INTO runs")
     assert statements[0] == "BEGIN"
@@ -276,22 +275,12 @@ def test_sessions_keep_attributes_after_commit(db_url: str):
 
 def test_postgresql_writers_take_the_advisory_write_lock_and_readers_a_snapshot(pg_url: str):
     """PostgreSQL's counterpart of BEGIN IMMEDIATE / BEGIN (skips without LAB_TEST_PG_URL)."""
-    engine = db.get_engine(pg_url)
-    db.init_db(engine)
-    statements = _record_statements(engine)
-
-    with db.write_session(pg_url) as session:
-        runs.create_run(session, name="a", kind="finetune", method="full", config={})
-    write_statements = list(statements)
-    statements.clear()
-    with db.read_session(pg_url) as session:
-        session.execute(select(Run.id)).all()
-
+    write_statements, statements = _one_write_and_one_read(pg_url)
     assert write_statements[0] == f"SELECT pg_advisory_xact_lock({db.POSTGRES_WRITE_LOCK_KEY})"
     assert write_statements[1].startswith("INSERT INTO runs")
     assert statements[0] == "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
     assert statements[1].startswith("SELECT")
-    with engine.connect() as conn:
+    with db.get_engine(pg_url).connect() as conn:
         assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == "10s"
 
 
