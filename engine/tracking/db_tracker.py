@@ -32,7 +32,9 @@ class DbTracker:
         self._buffer: list[tuple[int, str, float, int | None]] = []
         self._cells: list[tuple[str, int, int, float]] = []
         self._records: list[tuple[str, str | None, dict[str, Any]]] = []
-        self._last_flush = time.monotonic()
+        # Due at once: the first point is written when it is logged, so a person watching a
+        # starting run sees it move (start-up is measured to the first stored point).
+        self._last_flush = float("-inf")
         self.stop_event = threading.Event()  # set by the worker's SIGTERM handler
 
     def log_metric(self, key: str, value: float, step: int, task: int | None = None) -> None:

@@ -6,7 +6,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -198,11 +197,12 @@ def test_unknown_name_or_split_is_refused_with_the_choices() -> None:
         load_builtin("news", "validation")
 
 
-def test_generation_is_fast() -> None:
-    start = time.perf_counter()
+def test_generation_is_deterministic_per_seed() -> None:
+    # Speed is bench/ work; what a page relies on is that a seed gives the same corpus.
     for name in builtin_names():
-        load_builtin(name, "train", seed=977)
-    assert time.perf_counter() - start < 1.0
+        first = load_builtin(name, "train", seed=977)
+        assert load_builtin(name, "train", seed=977) == first
+        assert load_builtin(name, "train", seed=978) != first
 
 
 def test_fill_tags_multi_token_entities_and_fillers() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -106,15 +105,12 @@ def test_inspect_keeps_errors_read_raises_them(write):
 
 
 @pytest.mark.slow
-def test_hundred_thousand_sentences_parse_in_seconds(write):
+def test_hundred_thousand_sentences_parse(write):
     block = "Ann\tB-PER\nLee\tI-PER\nwent\tO\nto\tO\nRome\tB-LOC\n.\tO\n\n"
     path = write("big.txt", block * 100_000)
-    started = time.perf_counter()
     corpus = read_corpus(path)
-    elapsed = time.perf_counter() - started
     assert len(corpus.sentences) == 100_000
     assert corpus.sentences[-1].line == 99_999 * 7 + 1
-    assert elapsed < 10, f"took {elapsed:.1f}s"
 
 
 def test_one_sentence_of_ten_thousand_words(write):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import time
 import zipfile
 from pathlib import Path
 
@@ -212,10 +211,8 @@ def test_cli_round_trip_of_a_real_continual_race(lab, capsys, tmp_path, monkeypa
     assert main(["bundle", "export", str(run_id), str(out)]) == 0
     assert f"exported run(s) {run_id} to {out}" in capsys.readouterr().out
     other_lab(tmp_path, monkeypatch)
-    started = time.perf_counter()
     assert main(["bundle", "import", str(out)]) == 0
     (new_id,) = [int(i) for i in capsys.readouterr().out.strip().splitlines()[-1][8:].split(",")]
-    assert time.perf_counter() - started < 30
     with read_session() as s:
         imported = continual_store.score_matrix(s, new_id)
         stages = [a.stage for a in queries.artifacts(s, new_id, "checkpoint")]

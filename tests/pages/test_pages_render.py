@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from .conftest import PAGES, open_page
 
 # Generous: AppTest adds its own overhead and CI machines are slow; a page that imported
 # torch would take several seconds on its first render.
-MAX_RENDER_S = 5.0
 
 
 def _no_exception(at) -> None:
@@ -26,12 +23,9 @@ def test_page_renders_on_an_empty_database(fake_jobs, page):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_page_renders_on_a_populated_database(populated, page):
-    start = time.perf_counter()
     at = open_page(page)
-    elapsed = time.perf_counter() - start
     _no_exception(at)
     assert not at.error, [e.value for e in at.error]
-    assert elapsed < MAX_RENDER_S
 
 
 def test_app_starts_on_home(fake_jobs):

@@ -7,7 +7,6 @@ The optuna-dashboard#545 topology: writers and a reader on one SQLite file. Nobo
 from __future__ import annotations
 
 import multiprocessing
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -42,7 +41,6 @@ def test_writers_and_a_polling_reader_never_see_a_locked_database(db_url: str):
         )
         for run_id in run_ids
     ]
-    started = time.monotonic()
     reader.start()
     for writer in writers:
         writer.start()
@@ -51,7 +49,6 @@ def test_writers_and_a_polling_reader_never_see_a_locked_database(db_url: str):
     reader_report = reader_results.get(timeout=180)
     for proc in [*writers, reader]:
         proc.join(timeout=30)
-    elapsed = time.monotonic() - started
 
     errors = [payload for status, payload in [*writer_reports, reader_report] if status != "ok"]
     assert not errors, "\n".join(errors)
@@ -70,4 +67,3 @@ def test_writers_and_a_polling_reader_never_see_a_locked_database(db_url: str):
             assert run.summary.stored() == {"last_step": N_POINTS - 1}
         total = session.execute(select(func.count()).select_from(MetricPoint)).scalar_one()
     assert total == N_WRITERS * N_POINTS
-    assert elapsed < 30

@@ -39,7 +39,7 @@ class EpisodeCounts(Section):
 # weight decay and no schedule (the wizard hides them and says so).
 META_IGNORES_TRAIN = (
     "epochs", "max_steps", "batch_size", "head_lr", "weight_decay", "warmup_ratio",
-    "eval_every", "patience", "group_by_length", "devices",
+    "eval_every", "patience", "group_by_length", "devices", "launcher", "batching", "compile",
 )  # fmt: skip
 
 
