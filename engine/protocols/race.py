@@ -195,7 +195,9 @@ def _budget(run: RaceRun) -> str:
         lr = meta.get("lr") or train.get("lr")
         return f"{episodes} episodes, {per_batch} per update, lr {lr:g}"
     epochs = train.get("epochs")
-    return f"{epochs} epoch{'' if epochs == 1 else 's'} per step, lr {train.get('lr'):g}"
+    words = f"{epochs} epoch{'' if epochs == 1 else 's'} per step, lr {train.get('lr'):g}"
+    cap = ((run.config.get("strategy") or {}).get("tasks") or {}).get("max_train_sentences")
+    return f"{words}, at most {cap} sentences per step" if cap else words
 
 
 def lab_row(run: RaceRun) -> LabRow | None:

@@ -10,7 +10,7 @@ import pytest
 from engine.cli import main
 from engine.config import parse_config
 from engine.data.sources import load_source
-from engine.protocols.race import DataSpec, RaceRun, choice, race_configs, race_table
+from engine.protocols.race import DataSpec, RaceRun, _budget, choice, race_configs, race_table
 
 from .race_data import GROUP, store_race
 
@@ -48,6 +48,16 @@ def test_race_configs_are_valid_runs_of_one_protocol():
     assert (meta.data.train, meta.data.test, meta.train.lr) == ("a", "b", 1e-4)
     with pytest.raises(ValueError):
         DataSpec.parse("a,b,c,d")
+
+
+def test_a_capped_race_says_its_cap_in_the_budget_column():
+    # A 300-sentence step is a budget, like the epochs: a reader must not take it for full data.
+    config = {"train": {"epochs": 3, "lr": 1e-4}, "strategy": {"kind": "continual"}}
+    capped = {**config, "strategy": {"kind": "continual", "tasks": {"max_train_sentences": 300}}}
+    assert _budget(RaceRun(1, "naive", "SUCCEEDED", config, {})) == "3 epochs per step, lr 0.0001"
+    assert _budget(RaceRun(2, "naive", "SUCCEEDED", capped, {})) == (
+        "3 epochs per step, lr 0.0001, at most 300 sentences per step"
+    )
 
 
 def test_bench_table_prints_the_published_rows_beside_the_lab_rows(lab, capsys):
