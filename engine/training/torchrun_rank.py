@@ -154,15 +154,11 @@ def _die_with_parent() -> None:
 
 
 def _exit_now(code: int) -> None:
-    # Skip the interpreter's teardown of torch and transformers (seconds on a CPU): a stopped
-    # rank must leave well inside torchrun's 30 s before it kills.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    from storage.db import dispose_engines
+    # The worker's fast exit (no torch teardown): a stopped rank must leave well inside the
+    # 30 s torchrun waits before it kills.
+    from engine.jobs.worker import exit_now
 
-    with contextlib.suppress(Exception):
-        dispose_engines()
-    os._exit(code)
+    exit_now(code)
 
 
 if __name__ == "__main__":

@@ -123,7 +123,8 @@ def wait_for(condition, timeout_s: float) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self").exists(), reason="finds the ranks through /proc")
-def test_cancel_stops_every_torchrun_rank(lab):
+def two_rank_job() -> int:
+    """A long torchrun job started by the local backend; returns once both ranks train."""
     from engine.jobs.backends import local
     from engine.jobs.runner import create_run_record
     from storage import queries
@@ -141,8 +142,19 @@ def test_cancel_stops_every_torchrun_rank(lab):
         # generous: two ranks import torch and transformers on a loaded machine
         assert wait_for(training, 600), local.log_tail(run_id, 40)
         assert len(rank_pids(run_id)) == 2
-    finally:
-        assert local.cancel(run_id, grace_s=90, wait=True)
+    except BaseException:
+        local.cancel(run_id, grace_s=30, wait=True)
+        raise
+    return run_id
+
+
+def test_cancel_stops_every_torchrun_rank(lab):
+    from engine.jobs.backends import local
+    from storage import queries
+    from storage.db import read_session
+
+    run_id = two_rank_job()
+    assert local.cancel(run_id, grace_s=90, wait=True)
 
     assert wait_for(lambda: not rank_pids(run_id), 60), rank_pids(run_id)
     with read_session() as s:
@@ -156,21 +168,11 @@ def test_cancel_stops_every_torchrun_rank(lab):
 @pytest.mark.skipif(not Path("/proc/self").exists(), reason="finds the ranks through /proc")
 def test_a_killed_job_leaves_no_rank_behind_and_fails(lab):
     from engine.jobs.backends import local
-    from engine.jobs.runner import create_run_record
     from storage import queries
     from storage.db import read_session
 
-    cfg = small_config(2, launcher="torchrun", epochs=200, save_checkpoint=False)
-    run_id = create_run_record(cfg)
-    assert local.dispatch() == [run_id]
-
-    def training() -> bool:
-        with read_session() as s:
-            return bool(queries.metric_points(s, run_id))
-
+    run_id = two_rank_job()
     try:
-        assert wait_for(training, 600), local.log_tail(run_id, 40)
-        assert len(rank_pids(run_id)) == 2
         with read_session() as s:
             job = queries.get_run(s, run_id).pid
         # What an out-of-memory kill or a crashed machine session does: no chance to clean up.
