@@ -3,9 +3,10 @@
 A teacher's laptop is rarely idle. Two torch threads on two cores that a browser and another job
 already use spin on each other at every OpenMP barrier: lesson 1 took 9 s on an idle 2-core
 machine and 2 min 05 s at load 4-5. So a job counts the cores it may use (affinity, and a
-container's CPU quota), takes away what is busy (the 1-minute load average, or the other lab
-jobs running on this machine when they are more: a job that has just started is not in the
-average yet), and uses what is left. LAB_TORCH_THREADS (or OMP_NUM_THREADS) overrides the rule.
+container's CPU quota), takes away what is busy (the 1-minute load average, capped by what is
+runnable right now so that a job that just ended does not count; or the other lab jobs running
+on this machine when they are more: a job that has just started is not in the average yet),
+and uses what is left. LAB_TORCH_THREADS (or OMP_NUM_THREADS) overrides the rule.
 
     choice = choose_threads(cores=2, load=4.3, other_jobs=1)   # ThreadChoice(threads=1, ...)
     apply(choice); print(choice.describe())
@@ -124,9 +125,29 @@ def measure(run_id: int | None = None) -> ThreadChoice:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # no load average (Windows): assume idle
         load = 0.0
+    now = running_now()
+    if now is not None:
+        # The 1-minute average still carries a job that ended seconds ago (back-to-back runs
+        # would get one thread on an idle machine); what runs right now says it has gone.
+        load = min(load, now)
     return choose_threads(
         usable_cores(), load, other_lab_jobs(run_id), machine_cores=os.cpu_count()
     )
+
+
+def running_now(text: str | None = None) -> float | None:
+    """Processes running or runnable right now besides this one, from /proc/loadavg's
+    "R/T" field (None where there is no such file)."""
+    if text is None:
+        try:
+            text = Path("/proc/loadavg").read_text()
+        except OSError:
+            return None
+    try:
+        runnable = int(text.split()[3].split("/")[0])
+    except (IndexError, ValueError):
+        return None
+    return float(max(0, runnable - 1))  # the reader itself is running while it reads
 
 
 def other_lab_jobs(run_id: int | None) -> int:

@@ -105,3 +105,10 @@ def test_apply_sets_torchs_pool():
         assert torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+def test_running_now_counts_the_runnable_processes_besides_the_reader():
+    # "R/T" is the 4th field: 3 runnable (the reader among them) of 212 processes
+    assert threads.running_now("1.52 1.10 0.80 3/212 4242") == 2.0
+    assert threads.running_now("0.00 0.00 0.00 1/90 7") == 0.0  # only the reader: idle
+    assert threads.running_now("garbage") is None
