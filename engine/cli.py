@@ -26,10 +26,11 @@ Exit 0 on success; on failure a one-line reason on stderr and a non-zero exit.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from engine import db_cli
 from engine.config import ConfigError, load_config
@@ -297,10 +298,24 @@ COMMANDS = {
 }
 
 
+@contextlib.contextmanager
+def _no_warm_worker() -> Iterator[None]:
+    # A command's reconcile would start a warm worker (engine.jobs.warm_pool) that dies unused
+    # when the command exits a moment later: only a long-lived process (the dashboard) keeps one.
+    before = os.environ.get("LAB_WARM_WORKER")
+    os.environ.setdefault("LAB_WARM_WORKER", "0")
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("LAB_WARM_WORKER", None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        with _no_warm_worker():
+            return COMMANDS[args.command](args)
     # StorageError: an unreachable LAB_DB_URL server, a schema newer than this code, ...
     except (ConfigError, DataError, FileNotFoundError, ValueError, StorageError) as err:
         return _fail(str(err).splitlines()[0] if str(err) else type(err).__name__)

@@ -226,3 +226,15 @@ def test_a_killed_warm_job_is_found_lost_by_pid(warm_lab):
     )
     assert run.status is RunStatus.FAILED
     assert run.error.startswith(f"lost: process {pid}")
+
+
+def test_a_cli_command_keeps_no_warm_worker_and_leaves_the_environment_as_it_was(monkeypatch):
+    # A command's process exits a moment later: a worker warmed for it would die unused.
+    from engine import cli
+
+    monkeypatch.delenv(warm_pool.WARM_ENV, raising=False)
+    seen: list[bool] = []
+    monkeypatch.setitem(cli.COMMANDS, "list", lambda args: seen.append(warm_pool.enabled()) or 0)
+    assert cli.main(["list"]) == 0
+    assert seen == [False]
+    assert warm_pool.WARM_ENV not in os.environ
