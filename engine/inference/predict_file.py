@@ -20,6 +20,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 from engine.inference.client import Stage
 from engine.inference.documents import INPUT_FORMATS, Document, read_documents
@@ -30,6 +31,18 @@ from engine.inference.progress import Progress
 def model_version(run_id: int, stage: str | None) -> str:
     """The name Label Studio shows for these predictions: the run, and a stage asked for."""
     return f"run-{run_id}" if stage is None else f"run-{run_id}/{stage}"
+
+
+class TagOptions(TypedDict, total=False):
+    """How to tag, shared by `predict_file` and the CLI command that wraps it."""
+
+    asked_stage: str | None
+    device: str  # default "cpu"
+    max_tokens: int  # sub-tokens per window, default 200
+    batch_size: int | None  # a cap on windows per batch
+    batch_tokens: int | None  # padded sub-tokens per batch (default: the device's budget)
+    precision: str  # default "auto"
+    quiet: bool
 
 
 def predict_file(
@@ -83,13 +96,7 @@ def run_predict_file(
     input_format: str = "auto",
     text_key: str | None = None,
     details: str | None = None,
-    asked_stage: str | None = None,
-    device: str = "cpu",
-    max_tokens: int = 200,
-    batch_size: int | None = None,
-    batch_tokens: int | None = None,
-    precision: str = "auto",
-    quiet: bool = False,
+    **options: Unpack[TagOptions],
 ) -> int:
     """The CLI command: read, tag, write; the exit code. `text` (one document a line) is used
     when there is no `input_path`; `details` also gets the predictions as JSON (the
@@ -100,24 +107,12 @@ def run_predict_file(
         lines = (text or "").replace("\r\n", "\n").split("\n")
         documents = [Document.of_text(line) for line in lines if line.strip()]
         notes = []
-    for note in notes if not quiet else []:
+    for note in notes if not options.get("quiet") else []:
         print(f"note: {note}", file=sys.stderr)
     if not documents:
         print("error: no text to tag in the input", file=sys.stderr)
         return 1
-    predicted, bar = predict_file(
-        stage,
-        run_id,
-        documents,
-        asked_stage=asked_stage,
-        device=device,
-        max_tokens=max_tokens,
-        batch_size=batch_size,
-        batch_tokens=batch_tokens,
-        precision=precision,
-        quiet=quiet,
-        notes=notes,
-    )
+    predicted, bar = predict_file(stage, run_id, documents, notes=notes, **options)
     body = render(predicted.predictions, fmt, model_version=predicted.model_version)
     if output:
         Path(output).write_text(body, encoding="utf-8")
