@@ -179,7 +179,15 @@ def test_a_killed_job_leaves_no_rank_behind_and_fails(lab):
         # The ranks run in sessions of their own (torchrun's), yet must not outlive it.
         os.killpg(job, signal.SIGKILL)
         assert wait_for(lambda: not rank_pids(run_id), 60), rank_pids(run_id)
-        local.reconcile()
+
+        def ended() -> bool:
+            # The ranks die at the agent's death (PDEATHSIG), which can be before the worker,
+            # a bigger process, has finished exiting: until then it is alive and heartbeating.
+            local.reconcile()
+            with read_session() as s:
+                return str(queries.get_run(s, run_id).status) != "RUNNING"
+
+        assert wait_for(ended, 60)
         with read_session() as s:
             detail = queries.get_run(s, run_id)
         assert str(detail.status) == "FAILED"
