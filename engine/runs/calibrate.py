@@ -34,6 +34,7 @@ BIG = 32  # sentences per timed batch, as in the lessons' and the wizard's defau
 # Of a training step at BIG x LENGTH sub-tokens, the share that does not grow with the tokens
 # (the optimizer's update of every weight, the loop): timed at two batch sizes on a quiet 2-core
 # CPU. One batch size is timed here, as the difference of two is noise on a busy machine.
+MASKED = 0.15  # the pretrain strategy's default mask_prob
 STEP_SHARE = {"tiny": 0.45, "tiny-corpus": 0.45, "minilm-l6": 0.16}
 
 
@@ -145,8 +146,11 @@ def _timed(fn: Callable[[], None], min_steps: int, min_s: float) -> float:
     return (time.perf_counter() - started) / done
 
 
-def _trainer(model: Any, device: Any, dtype: Any) -> Callable[[dict[str, Any]], None]:
-    """One optimizer step of `model`, as engine.training.loop takes it."""
+def _trainer(
+    model: Any, device: Any, dtype: Any, loss_of: Callable[[Any, dict[str, Any]], Any] | None = None
+) -> Callable[[dict[str, Any]], None]:
+    """One optimizer step of `model`, as engine.training.loop takes it (`loss_of`: the loss the
+    run computes, default the model's own)."""
     import torch
 
     from engine.training.optim import make_optimizer, make_scheduler, optimizer_step
@@ -158,7 +162,7 @@ def _trainer(model: Any, device: Any, dtype: Any) -> Callable[[dict[str, Any]], 
 
     def step(inputs: dict[str, Any]) -> None:
         with autocast_for(device, dtype):
-            loss = model(**inputs).loss
+            loss = model(**inputs).loss if loss_of is None else loss_of(model, inputs)
         optimizer_step(loss, model, optimizer, scheduler, scaler, 1.0)
         float(loss.detach())  # the loop reads the loss each step: waits for the device
 
@@ -171,9 +175,11 @@ def main(backbone: str, spawned_at: float) -> Calibration:
     load_all()  # what a worker imports before it trains (engine.jobs.worker)
     import torch
 
+    from engine.data.alignment import IGNORE
     from engine.data.builtin import load_builtin
     from engine.device import pick_device, pick_precision
     from engine.models import backbones
+    from engine.strategies.pretrain.loop import masked_lm_loss
     from engine.strategies.pretrain.model import new_bert_mlm
     from engine.training.predict import autocast_for
 
@@ -202,9 +208,13 @@ def main(backbone: str, spawned_at: float) -> Calibration:
     t_big = _timed(lambda: step(big), 5, 2.0)
     model.eval()
     t_eval = _timed(lambda: forward(big), 5, 0.5)
-    # the same step with a masked-LM head (pretraining): its cost relative to this one
+    # the pretrain loop's step (engine.strategies.pretrain.loop): the vocabulary head scores
+    # only the masked share of the sub-tokens, so its cost is timed with the loop's own loss
     mlm = new_bert_mlm(tokenizer, "tiny") if spec.from_scratch else backbones.load_masked_lm(spec)
-    mlm_step, mlm_batch = _trainer(mlm.to(device).train(), device, dtype), batch(BIG, 1000)
+    mlm_step = _trainer(mlm.to(device).train(), device, dtype, lambda m, b: masked_lm_loss(m, b)[0])
+    mlm_batch = batch(BIG, 1000)
+    unmasked = torch.rand(mlm_batch["labels"].shape, generator=generator) >= MASKED
+    mlm_batch["labels"][unmasked.to(device)] = IGNORE
     t_mlm = _timed(lambda: mlm_step(mlm_batch), 3, 1.0)
     share = STEP_SHARE.get(backbone, 0.3)  # of a step's time, the part its tokens do not change
     result = Calibration(
