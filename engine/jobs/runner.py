@@ -112,8 +112,13 @@ def one_line(err: BaseException) -> str:
     return f"{type(err).__name__}: {reason}" if reason else type(err).__name__
 
 
-def execute_run(run_id: int, *, progress: bool = True, tracker: Any = None) -> RunSummary:
+def execute_run(
+    run_id: int, *, progress: bool = True, tracker: Any = None, worker_start: str | None = None
+) -> RunSummary:
     """Run a PENDING run (or one RUNNING for this pid) to a terminal state; return its summary.
+
+    `worker_start`: "warm" or "cold", how a job's worker started (engine.jobs.worker), kept in
+    the run's device_info: the run-time estimate predicts start-up by it.
 
     Raises RunFailed when it ends FAILED, NotClaimable (writing nothing) when it is not ours.
     """
@@ -143,6 +148,8 @@ def execute_run(run_id: int, *, progress: bool = True, tracker: Any = None) -> R
             "precision": str(dtype).removeprefix("torch."),
             "threads_chosen": choice.describe(),
         }
+        if worker_start:
+            info["worker_start"] = worker_start
         with write_session() as s:
             if not run_store.claim_run(
                 s, run_id, pid=os.getpid(), device=describe(device), device_info=info

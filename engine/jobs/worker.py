@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None, *, warm: bool = False) -> int:
             print(f"run {run_id} is not this worker's to run; exiting", flush=True)
             return EXIT_FAILED
         heartbeat = Heartbeat(run_id, on_lost=stop.event.set).start()
-        return _execute(run_id, stop, (began, entered))
+        return _execute(run_id, stop, (began, entered), "warm" if warm else "cold")
     except StoppedBeforeTraining:
         _mark_stopped(run_id)
         return EXIT_STOPPED
@@ -93,7 +93,7 @@ def _claim(run_id: int) -> bool:
         return run_store.claim_run(s, run_id, pid=os.getpid(), device="starting", device_info=info)
 
 
-def _execute(run_id: int, stop: StopRequest, started: tuple[float, float]) -> int:
+def _execute(run_id: int, stop: StopRequest, started: tuple[float, float], start: str) -> int:
     # The heavy imports (torch, transformers) happen here, while SIGTERM still aborts at once;
     # a warm worker (engine.jobs.warm_worker) has them done already.
     imports_began = time.time()
@@ -111,7 +111,7 @@ def _execute(run_id: int, stop: StopRequest, started: tuple[float, float]) -> in
     if stop.received:  # SIGTERM landed between the imports and the line above
         raise StoppedBeforeTraining
     try:
-        summary = execute_run(run_id, progress=True, tracker=tracker)
+        summary = execute_run(run_id, progress=True, tracker=tracker, worker_start=start)
     except RunFailed as err:
         print(f"run {run_id} failed: {err}", flush=True)
         return EXIT_FAILED

@@ -8,8 +8,9 @@ passes, T x T continual evaluations, episodes, documents) in training sub-token 
 is measured: the median over this host's SUCCEEDED runs of the same family (ner: finetune and
 continual; mlm: pretrain; meta), backbone, device and precision ("measured on this machine from N
 runs"), else over other families of the backbone, scaled by their cost per sub-token. `overhead`
-is the median start-up those runs' wall times leave unexplained. With no run of the backbone
-here, a short timing test (engine.runs.calibrate, started in the background, cached in
+is the median start-up those runs' wall times leave unexplained, counted apart for workers that
+started warm (a worker kept ready by this process, imports done) and cold. With no run of the
+backbone here, a short timing test (engine.runs.calibrate, started in the background, cached in
 LAB_HOME) gives `s` and the start-up ("calibrated"); until it has finished, GUESS does ("rough
 guess"). The range is the prediction times RANGES[basis], its top widened while the machine is
 busy (load above one per core).
@@ -40,6 +41,8 @@ BASES: tuple[Basis, ...] = ("guess", "calibrated", "measured")  # weakest first
 # (low, high) as shares of the prediction; "few": measured on one run, or on other kinds
 RANGES = {"measured": (0.8, 1.3), "few": (0.7, 1.45), "calibrated": (0.6, 1.8), "guess": (0.4, 2.5)}
 GUESS_STARTUP_S = 8.0  # Python, torch, transformers, the model: 5-7 s on a quiet 2-core CPU
+GUESS_IMPORTS_S = 6.0  # of which the imports, which a warm worker has done ahead
+WARM_HANDOVER_S = 0.5  # a warm worker's hand-over: the run's order, the log, the claim
 LOOP_FACTOR = 1.2  # the real loop (collate, logging, tracker writes) over the test's bare steps
 GPU_SPEEDUP = 15.0  # a guess for a GPU without any measurement
 NEAREST = 8  # the newest matching runs count; older ones may predate an upgrade
@@ -134,14 +137,7 @@ def estimate_run(
         rate /= GPU_SPEEDUP if device != "cpu" else 1.0
     if start_calibration and not same and not others and (cal is None or cal.busy):
         calibrate.start(work.backbone, device)  # the next estimate is calibrated (again)
-    residuals = [o.residual for o in (same or mine or observed[:NEAREST])]
-    measured = [r for r in residuals if r is not None]
-    if measured:
-        overhead = max(statistics.median(measured), 1.0)
-    elif cal is not None:
-        overhead = cal.startup_s + cal.load_s
-    else:
-        overhead = GUESS_STARTUP_S
+    overhead = startup_s(same or mine or observed[:NEAREST], cal, expected_start())
     fixed = tp.fixed_s(work)
     seconds = overhead + fixed + rate * tp.units(work, device)
     runs = len(same or others) if basis == "measured" else 0
@@ -169,6 +165,33 @@ def estimate_run(
         busy=busy,
         explanation=explain(work.train_tokens, speed, seconds, basis, runs, work.backbone, device),
     )
+
+
+def expected_start() -> str:
+    """How the next job's worker will start: "warm" when this process keeps one ready
+    (engine.jobs.warm_pool: the dashboard does), else "cold" (it imports torch first)."""
+    from engine.jobs import warm_pool
+
+    ready = warm_pool.current()
+    alive = ready is not None and ready.proc.poll() is None
+    return "warm" if warm_pool.enabled() and alive else "cold"
+
+
+def startup_s(runs: list[tp.Observed], cal: calibrate.Calibration | None, start: str) -> float:
+    """The start-up the wall times of `runs` leave unexplained, for a worker that starts
+    `start`: the median over those that started the same way; from the other way's, plus or
+    minus the imports (the timing test's, else a guess); without runs, the test's or a guess."""
+    imports = cal.startup_s if cal is not None else GUESS_IMPORTS_S
+    alike = [o.residual for o in runs if o.start == start and o.residual is not None]
+    other = [o.residual for o in runs if o.start != start and o.residual is not None]
+    if alike:
+        return max(statistics.median(alike), 1.0)
+    if other:
+        shift = -imports if start == "warm" else imports
+        return max(statistics.median(other) + shift, 1.0)
+    if cal is not None:
+        return cal.load_s + (imports if start == "cold" else WARM_HANDOVER_S)
+    return GUESS_STARTUP_S - (GUESS_IMPORTS_S if start == "warm" else 0.0)
 
 
 def basis_text(basis: Basis, runs: int) -> str:

@@ -62,6 +62,7 @@ class Observed:
     timed_s: float  # what the summary timed: training steps (meta: every episode)
     steps_share: float  # steps done / steps counted (early stopping, max_steps)
     wall_s: float | None  # None: no clean wall time (a paced or resumed run)
+    start: str = "cold"  # its worker: "warm" (imports done ahead) or "cold"
 
     @property
     def rate(self) -> float:
@@ -138,7 +139,8 @@ def observe(row: dict[str, Any], history: History, sizes: Sizes) -> Observed | N
         share = min(summary["steps"] / max(work.train_steps, 1.0), 1.5)
     device = str(info.get("type") or (row["device"] or "?").split(" ")[0])  # "cuda (H100)"
     precision = str(info.get("precision", "?"))
-    return Observed(row["id"], work, device, precision, timed, share, wall)
+    start = "warm" if info.get("worker_start") == "warm" else "cold"
+    return Observed(row["id"], work, device, precision, timed, share, wall, start)
 
 
 def step_parts(backbone: str, device: str) -> tuple[float, float]:

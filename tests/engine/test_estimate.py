@@ -35,9 +35,11 @@ def finetune(epochs: int, sentences: int = 400) -> RunConfig:
     )
 
 
-def finished(cfg: RunConfig, wall_s: float, summary: dict[str, Any]) -> int:
-    """A SUCCEEDED run of this host that took `wall_s` from start to finish."""
+def finished(cfg: RunConfig, wall_s: float, summary: dict[str, Any], start: str = "cold") -> int:
+    """A SUCCEEDED run of this host that took `wall_s` from start to finish, its worker
+    started `start` (warm: imports done ahead)."""
     info = {"type": "cpu", "precision": "float32", "hostname": throughput.HOST}
+    info["worker_start"] = start
     with write_session() as s:
         run_id = runs.create_run(s, name=cfg.name, kind=cfg.strategy.kind, method="full",
                                  config=cfg.to_dict())  # fmt: skip
@@ -56,6 +58,7 @@ def quiet(lab, monkeypatch):
     monkeypatch.setattr(estimate, "machine_device", lambda cfg: "cpu")
     started: list[tuple[str, str]] = []
     monkeypatch.setattr(calibrate, "start", lambda b, d, force=False: started.append((b, d)))
+    monkeypatch.setattr(estimate, "expected_start", lambda: "cold")
     return started
 
 
@@ -86,6 +89,43 @@ def test_measured_estimate_contains_the_time_worked_out_by_hand(quiet):
     assert found.tokens_per_s == pytest.approx(tokens / 5.0)  # the history's tokens/s
     assert "measured on this machine from 2 earlier run(s)" in found.explanation
     assert quiet == []  # measured: no timing test
+
+
+def two_epoch_counts(start: str, startup_s: float) -> None:
+    """The first test's two runs (5 s of steps and 1 s of dev per epoch), `startup_s` more."""
+    tokens = 400 * (NEWS_WORDS_PER_SENTENCE * 1.15 + 2)
+    for epochs in (2, 4):
+        summary = {"train_seconds": 5.0 * epochs, "steps": 13 * epochs}
+        summary |= {"train_tokens": round(tokens * epochs), "train_tokens_per_s": tokens / 5.0}
+        finished(finetune(epochs), startup_s + 6.0 * epochs, summary, start)
+
+
+def test_a_warm_worker_is_estimated_without_the_imports(quiet, monkeypatch):
+    two_epoch_counts("cold", 8.0)  # cold workers: 8 s of start-up, most of it imports
+    cold = est(finetune(6)).seconds
+    monkeypatch.setattr(estimate, "expected_start", lambda: "warm")
+    # no warm run yet: the cold start-up less the imports (no timing test: the guessed 6 s)
+    assert est(finetune(6)).seconds == pytest.approx(cold - estimate.GUESS_IMPORTS_S)
+    two_epoch_counts("warm", 3.0)  # then warm ones: 3 s, measured
+    assert est(finetune(6)).seconds == pytest.approx(cold - 5.0)
+    monkeypatch.setattr(estimate, "expected_start", lambda: "cold")
+    assert est(finetune(6)).seconds == pytest.approx(cold)  # the cold runs still say 8 s
+
+
+def test_a_worker_kept_ready_by_this_process_is_expected_warm(lab, monkeypatch):
+    from engine.jobs import warm_pool
+
+    class Ready:
+        class proc:  # noqa: N801  (a stand-in for the warm worker's Popen)
+            poll = staticmethod(lambda: None)
+
+    monkeypatch.setattr(warm_pool, "current", lambda: Ready)
+    assert estimate.expected_start() == "warm"
+    monkeypatch.setenv("LAB_WARM_WORKER", "0")
+    assert estimate.expected_start() == "cold"
+    monkeypatch.delenv("LAB_WARM_WORKER")
+    monkeypatch.setattr(warm_pool, "current", lambda: None)
+    assert estimate.expected_start() == "cold"
 
 
 def test_history_of_another_machine_or_device_does_not_count(quiet, monkeypatch):

@@ -249,6 +249,7 @@ def test_cancel_stops_a_running_job_and_leaves_no_process(one_job_slot, capsys):
 
     run = detail(run_id)
     assert run.device_info["hostname"] == launcher.HOSTNAME
+    assert run.device_info["worker_start"] == "cold"  # no warm worker was ready at submit
     assert run.log_path == str(logs_dir() / f"run-{run_id}.log")
     log = wait_for(
         lambda: "train:" in launcher.log_tail(run_id) and launcher.log_tail(run_id),

@@ -196,6 +196,7 @@ def test_a_job_in_a_warm_worker_is_a_worker_like_any_other(warm_lab):
     assert f"warm worker {proc.pid} takes run {run_id}" in log
     assert "[worker] start-up:" in log and "threads:" in log
     assert detail(run_id).device_info["threads_chosen"].startswith("threads: ")
+    assert detail(run_id).device_info["worker_start"] == "warm"  # the estimate counts it apart
 
     assert launcher.cancel(run_id, grace_s=5.0, wait=True) is True
     assert detail(run_id).status is RunStatus.STOPPED
