@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-PAGES = ("pages/home.py", "pages/data.py", "pages/train.py", "pages/runs.py", "pages/compare.py")
+PAGES = ("views/home.py", "views/data.py", "views/train.py", "views/runs.py", "views/compare.py")
 
 
 def populate(n_runs: int, n_points: int) -> int:
@@ -79,7 +79,7 @@ def render_times(big_run: int) -> dict[str, dict[str, float]]:
         for _ in range(3):
             at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60)
             at.run()
-            target = "pages/runs.py" if page == "run-page" else page
+            target = "views/runs.py" if page == "run-page" else page
             at.switch_page(target)
             if page == "run-page":
                 at.query_params["run"] = str(big_run)

@@ -3,7 +3,7 @@
 Each run submits examples/tiny_quick.yaml (a metric every step) through the real launcher
 (engine.jobs.launcher.submit) in a temporary LAB_HOME, watches the database every 20 ms, then
 cancels the run and times that too (start-up must not cost cancel). The script reconciles every
-3 s while it waits, as the dashboard does (pages.parts.calls.RECONCILE_EVERY_S), so the warm
+3 s while it waits, as the dashboard does (views.parts.calls.RECONCILE_EVERY_S), so the warm
 worker is refilled the way it is in use. `--mode cold` sets LAB_WARM_WORKER=0 (a fresh
 `python -m engine.jobs.worker` per job); `--mode warm` waits until a warm worker is ready before
 each submit (a dashboard that has been open a few seconds). The breakdown comes from the

@@ -34,7 +34,7 @@ from storage.db import dispose_engines
 PG_URL_ENV = "LAB_TEST_PG_URL"
 BACKENDS = ("sqlite", "postgresql")
 # Test files (or folders) whose `lab` / `db_url` tests run on both backends.
-BOTH_BACKENDS = ("tests/storage/", "tests/engine/test_jobs.py", "tests/pages/")
+BOTH_BACKENDS = ("tests/storage/", "tests/engine/test_jobs.py", "tests/views/")
 
 
 def runs_on_both_backends(path: Path, repo: Path) -> bool:

@@ -35,7 +35,13 @@ def files(folder: str) -> list[Path]:
 
 
 def page_files() -> list[Path]:
-    return [REPO / "app.py", *files("pages")]
+    return [REPO / "app.py", *files("views")]
+
+
+def test_no_folder_named_pages_stands_beside_app_py():
+    # Streamlit treats it as old folder-based pages: a fresh server then runs a deep link as
+    # that bare script, without app.py (tests/browser: test_a_deep_link_to_a_fresh_server_...)
+    assert not (REPO / "pages").exists(), "page scripts belong in views/"
 
 
 @pytest.mark.parametrize("path", page_files(), ids=lambda p: p.name)

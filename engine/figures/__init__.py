@@ -11,7 +11,7 @@ methods     methods side by side: race summaries, mean ± CI bars, adaptation cu
 embeddings  the token map per stage (scatter, animation, arrows)
 embedding_stats  how the map changed (silhouette, CKA, centroid shift); the prototype map
 
-The lesson charts are made from these same modules (pages.parts.lesson_charts binds labels).
+The lesson charts are made from these same modules (views.parts.lesson_charts binds labels).
 Every title, axis name, stage and legend text is passed in by the caller, so a figure is in
 the caller's language; the defaults are English for the static report.
 

@@ -1,7 +1,7 @@
 """Guided lessons for a class (the Lessons page): each a short sequence of steps, as data.
 
 A lesson is: explain -> ask the students to predict -> run a preset -> watch a chart -> what to
-notice. Texts are message keys (pages/parts/locales/<lang>.yaml, `lessons.<lesson>.<step>`), so
+notice. Texts are message keys (views/parts/locales/<lang>.yaml, `lessons.<lesson>.<step>`), so
 the page shows them in the user's language; the presets are plain RunConfig dicts on the
 built-in corpora, each small enough to finish on a 2-core laptop CPU in about three minutes
 (bench/lessons.py times them). A run step with several presets is a race: one run each, under

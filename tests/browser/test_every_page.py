@@ -66,7 +66,7 @@ def test_every_page_is_clean(served_lab: Server, lang: str):
     assert not dirty, "\n".join(dirty)
 
 
-# What the zh Data page's uploader draws: its text, and the ::after texts of pages.parts.uploader.
+# What the zh Data page's uploader draws: its text, and the ::after texts of views.parts.uploader.
 DROPZONE_TEXTS = """e => [e.innerText, ...['[data-testid="stMarkdownContainer"]',
     '[data-testid="stFileUploaderDropzoneInstructions"] > div'].map(
     s => getComputedStyle(e.querySelector(s), '::after').content)]"""
@@ -83,3 +83,25 @@ def test_the_zh_uploader_speaks_chinese(served_lab: Server):
         text, button, limit = zone.evaluate(DROPZONE_TEXTS)
         assert "Upload" not in text and "per file" not in text, text
         assert (button, limit) == ('"上传"', '"每个文件最大 50 MB"')
+
+
+def test_a_deep_link_to_a_fresh_server_gets_the_whole_app(tmp_path: Path):
+    """A link someone was sent (/runs?lang=zh) as the server's very first request: the page
+    comes inside app.py (sidebar, language, the job reconcile), not as its bare script."""
+    from views.parts.i18n import catalogue
+
+    zh = catalogue("zh")
+    server = start_server(tmp_path / "lab", tmp_path / "streamlit.log")  # nothing opened yet
+    try:
+        with chromium() as browser:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.set_default_timeout(120_000)
+            page.goto(f"{server.url}/runs?lang=zh")
+            tour.wait_for_script(page)
+            links = page.locator("[data-testid='stSidebar'] [data-testid='stPageLink']")
+            labels = [text.strip() for text in links.all_inner_texts()]
+            main = page.locator("[data-testid='stMain']").inner_text()
+    finally:
+        stop_server(server.proc)
+    assert [label.split()[-1] for label in labels] == [zh[f"nav.{name}"] for name, _ in tour.PAGES]
+    assert main.splitlines()[0].strip() == zh["runs.title"]

@@ -2,7 +2,7 @@
 
     register_method("continual", DummyConfig, "tests.engine.dummy_method:plugins")
 
-(tests/engine/test_method_registry.py and tests/pages/test_train_wizard.py register it)."""
+(tests/engine/test_method_registry.py and tests/views/test_train_wizard.py register it)."""
 
 from __future__ import annotations
 

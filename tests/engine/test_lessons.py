@@ -18,7 +18,7 @@ from engine.lessons import presets as lessons
 from engine.strategies.base import RunContext
 from engine.strategies.registry import get_strategy
 from engine.tracking.tracker import MemoryTracker
-from pages.parts import i18n, lesson_margin
+from views.parts import i18n, lesson_margin
 
 
 @pytest.fixture(autouse=True)
@@ -126,7 +126,7 @@ def test_lesson_1_fine_tuning_separates_the_types_and_f1_rises(tmp_path):
 
 def is_shown(m: margin.Margin, why: str = "") -> bool:
     """The lesson's rule: the effect is at least twice its 95% half-width, or else the page
-    says so plainly, with the numbers (pages.parts.lesson_margin)."""
+    says so plainly, with the numbers (views.parts.lesson_margin)."""
     if m.clear:
         return True
     line = lesson_margin.margin_line("effect", m, "basis", why)

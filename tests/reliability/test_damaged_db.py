@@ -69,7 +69,7 @@ def test_a_damaged_tail_ends_in_a_clear_state(lab, kind, tmp_path):
         assert_one_clear_line(engine_cli(lab, "export", str(ids[-1]), str(tmp_path / "x")), db)
 
     page = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()
-    page.switch_page("pages/runs.py")
+    page.switch_page("views/runs.py")
     page.run()
     shown = " ".join(e.value for e in page.error)
     assert not page.exception, page.exception  # no traceback on the page

@@ -51,8 +51,8 @@ def render_loop(run_ids: list[int], seconds: float) -> tuple[dict[str, list[floa
     problems: list[str] = []
     app = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
     app.run()
-    pages = [("runs list", "pages/runs.py", None), ("home", "pages/home.py", None)]
-    pages += [("run page", "pages/runs.py", run_id) for run_id in run_ids]
+    pages = [("runs list", "views/runs.py", None), ("home", "views/home.py", None)]
+    pages += [("run page", "views/runs.py", run_id) for run_id in run_ids]
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         for name, page, run_id in pages:

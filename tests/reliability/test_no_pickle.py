@@ -1,7 +1,7 @@
 """RELIABILITY 22 on the source: no pickle of user data, `torch.load` only with
 weights_only=True, no `torch.save`, safetensors always, `trust_remote_code` never set.
 
-An AST scan of everything that runs (app.py, pages/, engine/, storage/, bench/), so a new call
+An AST scan of everything that runs (app.py, views/, engine/, storage/, bench/), so a new call
 site fails here before it ships. test_resume.py checks the files a real run writes.
 """
 
@@ -21,7 +21,7 @@ PICKLING_CALLS = {("torch", "save"), ("pd", "read_pickle"), ("pandas", "read_pic
 
 def sources() -> list[Path]:
     files = [REPO / "app.py"]
-    for folder in ("pages", "engine", "storage", "bench"):
+    for folder in ("views", "engine", "storage", "bench"):
         files += sorted((REPO / folder).rglob("*.py"))
     return files
 

@@ -1,0 +1,56 @@
+"""Compare (issue 14 item 5): an imported dataset by its name, not its stored uuid file; no
+"None" in an empty cell; the file itself only under "Files on disk"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.config import parse_config
+from storage import runs
+from storage.db import write_session
+from storage.models import RunStatus
+
+from .conftest import open_page
+from .names_on_screen import import_dataset, in_files_on_disk, visible_text
+
+
+def _run(name: str, train: str, summary: dict | None = None) -> int:
+    cfg = parse_config({"name": name, "data": {"train": train}, "backbone": "tiny"}).to_dict()
+    with write_session() as s:
+        run_id = runs.create_run(s, name=name, kind="finetune", method="full", config=cfg)
+        if summary is not None:
+            runs.mark_running(s, run_id, pid=1, device="cpu")
+            runs.update_summary(s, run_id, summary)
+            runs.transition(s, run_id, RunStatus.SUCCEEDED)
+    return run_id
+
+
+def test_compare_names_the_imported_dataset_and_shows_no_none(fake_jobs):
+    path = import_dataset()
+    done = _run("on-news", "builtin:news", {"dev_f1": 0.61, "train_seconds": 75.0})
+    waiting = _run("on-harbour", path)
+    at = open_page("views/compare.py")
+    at.multiselect(key="compare_runs").set_value([done, waiting]).run()
+    assert not at.exception
+    (table,) = [d.value for d in at.dataframe if "data.train" in d.value.columns]
+    assert list(table["data.train"]) == ["builtin:news", "harbour-ner"]
+    assert list(table["dev_f1"]) == ["0.610", "-"]
+    assert list(table["train_seconds"]) == ["1 min 15 s", "-"]
+    assert list(table["train_tokens_per_s"]) == ["-", "-"]
+    shown = visible_text(at)
+    assert "harbour-ner" in shown
+    assert Path(path).stem not in shown and "uploads/" not in shown
+    assert "None" not in table.to_string()
+    assert path in in_files_on_disk(at)  # the file, for the person who needs it
+
+
+def test_a_numeric_setting_stays_a_number(fake_jobs):
+    first = _run("a", "builtin:news")
+    cfg = parse_config({"name": "b", "data": {"train": "builtin:news"}, "train": {"lr": 0.01}})
+    with write_session() as s:
+        second = runs.create_run(s, name="b", kind="finetune", method="full", config=cfg.to_dict())
+    at = open_page("views/compare.py")
+    at.multiselect(key="compare_runs").set_value([first, second]).run()
+    (table,) = [d.value for d in at.dataframe if "train.lr" in d.value.columns]
+    assert table["train.lr"].iloc[1] == 0.01 and not isinstance(table["train.lr"].iloc[1], str)
+    assert not [e for e in at.expander if e.label == "Files on disk"]  # no imported data
