@@ -88,16 +88,24 @@ def overlay(run_ids: list[int], names: dict[int, str]) -> None:
     x_axis = x_axis_choice("compare_xaxis")
     columns = st.columns(len(CURVES))
     for column, key in zip(columns, CURVES, strict=True):
-        lines = {}
+        lines, without = {}, []
         for run_id in run_ids:
             series = calls.read(queries.metric_series, run_id, key, max_points=1000)
             if series:
                 steps, values, walls = zip(*series, strict=True)
                 lines[names[run_id]] = (x_values(steps, walls, x_axis), list(values))
+            else:
+                without.append(names[run_id])
+        if not lines:  # empty axes would read as "nothing happened", not "not recorded"
+            column.markdown(f"**{fmt.curve_title(key)}**")
+            column.caption(t("compare.no_points"))
+            continue
         figure = curves.overlay(
             lines, title=fmt.curve_title(key), x_title=x_title(x_axis), score=key == "dev_f1"
         )
         column.plotly_chart(figure, key=f"compare_curve_{key}")
+        if without:
+            column.caption(t("compare.some_without", runs=", ".join(without)))
 
 
 def data_paths(configs: dict[int, dict[str, Any]]) -> list[str]:

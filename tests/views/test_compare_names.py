@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from engine.config import parse_config
@@ -54,3 +55,22 @@ def test_a_numeric_setting_stays_a_number(fake_jobs):
     (table,) = [d.value for d in at.dataframe if "train.lr" in d.value.columns]
     assert table["train.lr"].iloc[1] == 0.01 and not isinstance(table["train.lr"].iloc[1], str)
     assert not [e for e in at.expander if e.label == "Files on disk"]  # no imported data
+
+
+def test_a_curve_no_chosen_run_recorded_says_so_instead_of_empty_axes(fake_jobs):
+    with_loss = _run("with-loss", "builtin:news", {"train_seconds": 3.0})
+    no_points = _run("no-points", "builtin:news", {"train_seconds": 1.0})
+    with write_session() as s:
+        runs.add_metric_points(
+            s, with_loss, [(1, "train_loss", 2.0, None), (2, "train_loss", 1.5, None)]
+        )
+    at = open_page("views/compare.py")
+    at.multiselect(key="compare_runs").set_value([with_loss, no_points]).run()
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    # dev F1: nobody recorded it, so no chart but a sentence; loss: one line, the other named
+    assert any(c.startswith("None of these runs recorded this curve") for c in captions)
+    assert f"Not drawn, as they recorded no points for it: #{no_points} no-points" in captions
+    (loss,) = [c for c in at.get("plotly_chart")]
+    traces = [trace["name"] for trace in json.loads(loss.proto.spec)["data"]]
+    assert traces == [f"#{with_loss} with-loss"]
