@@ -9,9 +9,11 @@ is exactly a cold worker (`engine.jobs.worker.main(RUN_ID)`): the launcher's own
 the run's pid and process group, its heartbeat, its exit code, and it exits when the run ends.
 So cancel, lost-job detection and the log work as before, and no process runs two jobs.
 
-Safe by construction: a warm worker is used only when it is ready, alive and started with
-exactly the environment the run's worker would get (same LAB_HOME, database, GPU, ...); any
-other is retired (its stdin closed: it exits at once, even mid-import) and the job starts cold.
+Safe by construction: a warm worker is used only when it is alive and started with exactly the
+environment the run's worker would get (same LAB_HOME, database, GPU, ...); any other is
+retired (its stdin closed: it exits at once, even mid-import) and the job starts cold. One still
+importing takes the run too: it starts the run the moment its imports are done, which is
+sooner than a cold worker that would import everything again beside it.
 An idle one sleeps on its pipe and exits when this process is gone (end of file). LAB_WARM_WORKER=0
 turns it off. No torch here: the dashboard imports this through engine.api.
 """
@@ -127,21 +129,20 @@ class WarmWorker:
 def take(
     env: dict[str, str], run_id: int, log: BinaryIO, prefix: str
 ) -> subprocess.Popen[bytes] | None:
-    """The ready warm worker, handed `run_id` (it appends to `log`, the run's open log, after a
-    `prefix`ed line saying so), if one was started with exactly `env`; else None (any unusable
-    one is retired). The caller records the returned process as the run's worker."""
+    """The kept warm worker (ready, or still importing), handed `run_id` (it appends to `log`,
+    the run's open log, after a `prefix`ed line saying so), if one was started with exactly
+    `env`; else None (any unusable one is retired). The caller records the returned process as
+    the run's worker."""
     global _ready, _taken_at
     with _lock:
-        warm = _ready
-        if warm is None:
-            return None
-        if warm.env == env and warm.proc.poll() is None and not warm.is_ready():
-            return None  # still importing: this run starts cold, the next one takes it
-        _ready = None
-    if warm.env != env or not warm.is_ready():
+        warm, _ready = _ready, None
+    if warm is None:
+        return None
+    if warm.env != env or warm.proc.poll() is not None:
         _retire(warm)
         return None
-    log.write(f"{prefix} warm worker {warm.proc.pid} takes run {run_id}\n".encode())
+    state = "imports done" if warm.is_ready() else "still importing"  # no other thread has it
+    log.write(f"{prefix} warm worker {warm.proc.pid} takes run {run_id} ({state})\n".encode())
     log.flush()
     if warm.assign(run_id, Path(log.name)):
         _taken_at = time.monotonic()
@@ -193,6 +194,13 @@ def retire_all() -> None:
 def current() -> WarmWorker | None:
     """The warm worker kept ready now, if any (for tests and bench/startup.py)."""
     return _ready
+
+
+def kept_alive() -> bool:
+    """Whether a job dispatched now would start warm: a worker is kept, alive (its imports
+    done or under way)."""
+    with _lock:
+        return enabled() and _ready is not None and _ready.proc.poll() is None
 
 
 def _retire(warm: WarmWorker) -> None:

@@ -9,6 +9,7 @@ launcher is gone, or retired it) ends it at once, even in the middle of its impo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -28,11 +29,12 @@ def main() -> int:
     started = time.monotonic()
     _import_heavy_modules()
     imported = time.monotonic() - started
-    try:
+    # No reader when the run came mid-import (the launcher closed its end) or the launcher
+    # is gone; in the second case end of file on stdin ends this process (_read_order).
+    with contextlib.suppress(OSError):
         os.write(ready_fd, READY)
+    with contextlib.suppress(OSError):
         os.close(ready_fd)
-    except OSError:  # the launcher is gone (or never gave a pipe): nobody will send a run
-        return 0
     order: dict[str, Any] = json.loads(orders.get())
     _redirect_output(str(order["log"]))
     print(f"[warm worker] pid {os.getpid()}: imports done {imported:.1f} s ahead", flush=True)

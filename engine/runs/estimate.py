@@ -168,13 +168,11 @@ def estimate_run(
 
 
 def expected_start() -> str:
-    """How the next job's worker will start: "warm" when this process keeps one ready
+    """How a job submitted now starts: "warm" when this process keeps a worker ready
     (engine.jobs.warm_pool: the dashboard does), else "cold" (it imports torch first)."""
     from engine.jobs import warm_pool
 
-    ready = warm_pool.current()
-    alive = ready is not None and ready.proc.poll() is None
-    return "warm" if warm_pool.enabled() and alive else "cold"
+    return "warm" if warm_pool.kept_alive() else "cold"
 
 
 def startup_s(runs: list[tp.Observed], cal: calibrate.Calibration | None, start: str) -> float:

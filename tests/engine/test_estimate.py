@@ -112,19 +112,22 @@ def test_a_warm_worker_is_estimated_without_the_imports(quiet, monkeypatch):
     assert est(finetune(6)).seconds == pytest.approx(cold)  # the cold runs still say 8 s
 
 
-def test_a_worker_kept_ready_by_this_process_is_expected_warm(lab, monkeypatch):
+def test_a_worker_kept_by_this_process_is_expected_warm(lab, monkeypatch):
     from engine.jobs import warm_pool
 
-    class Ready:
-        class proc:  # noqa: N801  (a stand-in for the warm worker's Popen)
-            poll = staticmethod(lambda: None)
+    class Kept:  # a stand-in for the warm worker: alive until its process exits
+        class proc:  # noqa: N801
+            code = None
+            poll = classmethod(lambda cls: cls.code)
 
-    monkeypatch.setattr(warm_pool, "current", lambda: Ready)
-    assert estimate.expected_start() == "warm"
+    monkeypatch.setattr(warm_pool, "_ready", Kept)
+    assert estimate.expected_start() == "warm"  # imports done or under way: it takes the run
     monkeypatch.setenv("LAB_WARM_WORKER", "0")
     assert estimate.expected_start() == "cold"
     monkeypatch.delenv("LAB_WARM_WORKER")
-    monkeypatch.setattr(warm_pool, "current", lambda: None)
+    Kept.proc.code = 1  # it died
+    assert estimate.expected_start() == "cold"
+    monkeypatch.setattr(warm_pool, "_ready", None)
     assert estimate.expected_start() == "cold"
 
 

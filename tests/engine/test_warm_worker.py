@@ -193,7 +193,7 @@ def test_a_job_in_a_warm_worker_is_a_worker_like_any_other(warm_lab):
     claimed = time.monotonic() - submitted
     wait_for(lambda: has_metrics(run_id), "the first metric", 120)
     log = launcher.log_tail(run_id, 100)
-    assert f"warm worker {proc.pid} takes run {run_id}" in log
+    assert f"warm worker {proc.pid} takes run {run_id} (imports done)" in log
     assert "[worker] start-up:" in log and "threads:" in log
     assert detail(run_id).device_info["threads_chosen"].startswith("threads: ")
     assert detail(run_id).device_info["worker_start"] == "warm"  # the estimate counts it apart
@@ -205,6 +205,19 @@ def test_a_job_in_a_warm_worker_is_a_worker_like_any_other(warm_lab):
     with pytest.raises(ProcessLookupError):
         os.killpg(proc.pid, 0)  # its whole process group is gone
     print(f"\n[timing] warm: submit->claimed {claimed:.2f} s")
+
+
+@pytest.mark.slow
+def test_a_run_handed_over_mid_import_starts_when_the_imports_are_done(warm_lab):
+    warm = keep_one(warm_lab)  # spawned a moment ago: torch takes seconds to import
+    run_id = launcher.submit(load_config(TINY, overrides=LONG))
+    assert launcher._children[run_id] is warm.proc  # no cold worker importing beside it
+    wait_for(lambda: has_metrics(run_id), "the first metric", 120)
+    log = launcher.log_tail(run_id, 100)
+    assert f"warm worker {warm.proc.pid} takes run {run_id} (still importing)" in log
+    assert detail(run_id).device_info["worker_start"] == "warm"
+    assert launcher.cancel(run_id, grace_s=5.0, wait=True) is True
+    assert detail(run_id).status is RunStatus.STOPPED
 
 
 @pytest.mark.slow
