@@ -33,8 +33,10 @@ from storage.models import (
     TERMINAL_STATES,
     Artifact,
     Evaluation,
+    MatrixCell,
     MetricPoint,
     Run,
+    RunRecord,
     RunStatus,
     TypeScore,
     utcnow,
@@ -302,6 +304,22 @@ def set_paused_before(session: Session, run_id: int, task: int | None) -> None:
 def set_resumed_from(session: Session, run_id: int, source: Mapping[str, Any]) -> None:
     """Where `engine resume` continues from: {run, epoch, step, train_state}."""
     _update_existing(session, run_id, {"resumed_from": dict(source)})
+
+
+def forget_after(session: Session, run_id: int, kept_step: int | None) -> int:
+    """Before a restarted attempt of the same run writes again: keep only what its training
+    state holds, the metric points and evaluations of optimizer steps 1..`kept_step` (None:
+    nothing, it starts over). Step-0 and unstepped evaluations, records and matrix cells are
+    written around the training loop, so the new attempt writes them again: they go too.
+    Returns how many rows went."""
+    points = delete(MetricPoint).where(MetricPoint.run_id == run_id)
+    evaluations = delete(Evaluation).where(Evaluation.run_id == run_id)
+    if kept_step is not None:
+        points = points.where(~MetricPoint.step.between(1, kept_step))
+        kept = Evaluation.step.is_not(None) & Evaluation.step.between(1, kept_step)
+        evaluations = evaluations.where(~kept)
+    around = [delete(table).where(table.run_id == run_id) for table in (MatrixCell, RunRecord)]
+    return sum(session.execute(st).rowcount or 0 for st in (points, evaluations, *around))
 
 
 def delete_run(session: Session, run_id: int) -> bool:

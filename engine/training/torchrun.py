@@ -69,6 +69,16 @@ def _int_env(env: Mapping[str, str], name: str, default: int, *, minimum: int) -
     return int(raw)
 
 
+def agent_env(base: Mapping[str, str], *, owner: bool) -> dict[str, str]:
+    """torchrun's environment: OWNER_ENV on the job's machine only; and the ranks' store not
+    shared with the rendezvous. Shared, it outlives a restart, and a restarted rank could read
+    the dead attempt's address of rank 0 ("Gloo connectFullMesh failed ... Connection refused",
+    every second restart here); unshared, each attempt's rank 0 serves a fresh one."""
+    env = {k: v for k, v in base.items() if k != OWNER_ENV}
+    env.setdefault("TORCH_DISABLE_SHARE_RDZV_TCP_STORE", "1")
+    return env | ({OWNER_ENV: "1"} if owner else {})
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -127,7 +137,7 @@ def launch(ctx: Any, fn: Callable[..., Any], backend: str) -> dict[str, Any]:
     ctx.say(f"data parallel through torchrun: {world} processes ({backend}), rendezvous {endpoint}")
     # Same process group as the job: a cancel's SIGTERM reaches torchrun, which passes it to
     # the ranks (they run in sessions of their own) and kills those that do not stop in 30 s.
-    env = dict(os.environ) | {OWNER_ENV: "1"}
+    env = agent_env(os.environ, owner=True)
     proc = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
     try:
         code = proc.wait()
@@ -199,6 +209,6 @@ def cmd_join(args: argparse.Namespace) -> int:
         raise ValueError(f"run {args.run_id} does not use train.launcher: torchrun")
     nproc = args.nproc_per_node or cfg.train.devices
     rdzv = Rendezvous(args.nnodes, args.rdzv, args.max_restarts)
-    env = {k: v for k, v in os.environ.items() if k != OWNER_ENV}  # this machine never writes
+    env = agent_env(os.environ, owner=False)  # this machine never writes
     print(f"joining run {args.run_id}: {nproc} processes here, rendezvous {args.rdzv}", flush=True)
     return subprocess.call(torchrun_command(args.run_id, nproc, rdzv, args.rdzv), env=env)

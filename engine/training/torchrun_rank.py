@@ -81,7 +81,10 @@ def run_rank(run_id: int, fn_ref: str | None, writer: bool, stop: threading.Even
         run_dir(run_id),
         progress=writer,
     )
-    ctx.resume_from = resume_source(detail.resumed_from) or _restart_state(ctx.run_dir)
+    # After an elastic restart the newest state is this run's own, else where it began
+    ctx.resume_from = _restart_state(ctx.run_dir) or resume_source(detail.resumed_from)
+    if writer and _restart_count() > 0:
+        _forget_the_failed_attempt(run_id, ctx.resume_from)
     try:
         summary = _load(fn_ref, cfg.strategy.kind)(ctx)
         tracker.flush()
@@ -107,10 +110,29 @@ def _tracker(run_id: int, writer: bool, stop: threading.Event) -> tuple[Any, Any
     return tracker, Heartbeat(run_id, on_lost=stop.set).start()
 
 
+def _restart_count() -> int:
+    return int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0"))
+
+
+def _forget_the_failed_attempt(run_id: int, state: Any) -> None:
+    """What the failed attempt wrote past the state this one resumes from would be written
+    twice (two loss points at one step, two dev scores for one epoch): remove it first."""
+    from engine.training.train_state import saved_step
+    from storage import runs as run_store
+    from storage.db import write_session
+
+    kept = saved_step(state) if state is not None else None
+    with write_session() as s:
+        gone = run_store.forget_after(s, run_id, kept)
+    where = f"step {kept}" if kept is not None else "the start"
+    print(f"[torchrun] restart {_restart_count()}: resumes from {where}; "
+          f"{gone} rows of the failed attempt removed", flush=True)  # fmt: skip
+
+
 def _restart_state(run_dir: Any) -> Any:
     """After an elastic restart: the last epoch's training state, when every rank can read it
     (another machine sees it only with a shared LAB_HOME); else the run starts over."""
-    if int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")) == 0:
+    if _restart_count() == 0:
         return None
     import torch
     import torch.distributed as dist

@@ -50,6 +50,16 @@ def find_train_state(folder: Path) -> Path | None:
     return None
 
 
+def saved_step(folder: Path) -> int | None:
+    """The optimizer steps a state in `folder` has done (None: no readable state)."""
+    found = find_train_state(folder)
+    try:
+        state = json.loads((found / STATE_FILE).read_text(encoding="utf-8")) if found else None
+        return int(state["result"]["steps"]) if state else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def save_train_state(
     folder: Path, run: Any, result: Any, optimizer: Any, scheduler: Any, scaler: Any, *, epoch: int
 ) -> Path:

@@ -95,6 +95,72 @@ def test_a_torchrun_run_through_the_runner_writes_once_and_one_checkpoint(lab):
     assert not (lab / "runs" / str(run_id) / torchrun.SUMMARY_FILE).exists()  # read, removed
 
 
+CRASH_AT = 18  # of 24 steps, 12 an epoch: after the epoch-1 training state (step 12)
+
+
+class CrashOnce:
+    """Rank 1's tracker on the first attempt: every rank flushes each point at once (the
+    writer's reach the database), and rank 1 dies at CRASH_AT, as a lost GPU would."""
+
+    def __init__(self, tracker):
+        self.tracker = tracker
+
+    def log_metric(self, key, value, step, task=None):
+        self.tracker.log_metric(key, value, step, task)
+        self.tracker.flush()
+        if os.environ["RANK"] == "1" and step == CRASH_AT and key == "train_loss":
+            os._exit(3)
+
+    def __getattr__(self, name):
+        return getattr(self.tracker, name)
+
+
+def fit_that_loses_a_rank_once(ctx: RunContext) -> dict:
+    """fit_without_dropout with a training state each epoch, resumed from ctx.resume_from."""
+    from transformers import AutoModelForTokenClassification, BertConfig
+
+    from engine.models.backbones import TINY_CONFIG
+    from engine.training.train_state import TRAIN_STATE_DIR
+    from tests.engine.tiny_training import encoded_data
+
+    cfg = ctx.config
+    torch.manual_seed(0)
+    data = encoded_data(cfg, dev_sentences=64, max_length=cfg.train.max_length)
+    model = AutoModelForTokenClassification.from_config(
+        BertConfig(vocab_size=len(data.tokenizer), num_labels=len(data.labels),
+                   hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, **TINY_CONFIG)
+    )  # fmt: skip
+    first = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0") == "0"
+    tracker = CrashOnce(ctx.tracker) if first else ctx.tracker
+    state = ctx.run_dir / TRAIN_STATE_DIR if cfg.train.save_checkpoint else None  # the writer's
+    result = data.fit(model, cfg.train, tracker, ctx.device, ctx.dtype, state_dir=state,
+                      resume_from=ctx.resume_from)  # fmt: skip
+    return {"steps": result.steps}
+
+
+@pytest.mark.slow
+def test_an_elastic_restart_resumes_and_writes_each_step_once(lab, monkeypatch, capfd):
+    from engine.jobs.runner import create_run_record
+    from storage import queries
+    from storage.db import read_session
+
+    monkeypatch.setenv("LAB_TORCHRUN_MAX_RESTARTS", "1")
+    cfg = small_config(2, launcher="torchrun")  # 2 epochs: 24 steps
+    run_id = create_run_record(cfg, claim_pid=os.getpid())
+    summary = run_strategy(fit_that_loses_a_rank_once, db_context(run_id, cfg))
+
+    assert summary["steps"] == 24
+    out = capfd.readouterr()
+    assert "restart 1: resumes from step 12" in out.out + out.err
+    with read_session() as s:
+        points = queries.metric_points(s, run_id)
+        evaluations = queries.evaluations(s, run_id)
+    keys = [(p.key, p.step, p.task) for p in points]
+    assert len(keys) == len(set(keys))  # steps 13-17 of the lost attempt are not there twice
+    assert sorted(p.step for p in points if p.key == "train_loss") == list(range(1, 25))
+    assert sorted(e.stage for e in evaluations) == ["epoch-1", "epoch-2"]
+
+
 def rank_pids(run_id: int) -> list[int]:
     """This run's torchrun ranks alive on this machine (zombies do not count)."""
     found = []
