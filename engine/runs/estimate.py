@@ -9,11 +9,11 @@ is measured: the median over this host's SUCCEEDED runs of the same family (ner:
 continual; mlm: pretrain; meta), backbone, device and precision ("measured on this machine from N
 runs"), else over other families of the backbone, scaled by their cost per sub-token. `overhead`
 is the median start-up those runs' wall times leave unexplained, counted apart for workers that
-started warm (a worker kept ready by this process, imports done) and cold. With no run of the
-backbone here, a short timing test (engine.runs.calibrate, started in the background, cached in
-LAB_HOME) gives `s` and the start-up ("calibrated"); until it has finished, GUESS does ("rough
-guess"). The range is the prediction times RANGES[basis], its top widened while the machine is
-busy (load above one per core).
+started warm (a worker kept by this process, its imports done or under way) and cold. With no
+run of the backbone here, a short timing test (engine.runs.calibrate, started in the background,
+cached in LAB_HOME) gives `s` and the start-up ("calibrated"); until it has finished, GUESS
+does ("rough guess"). The range is the prediction times RANGES[basis], its top widened while the
+machine is busy (load above one per core).
 
     est = estimate_run(cfg)      # Estimate(low_s, high_s, basis, runs, explanation, ...)
     total = combine([estimate_run(c) for c in configs])  # runs one after another
