@@ -28,7 +28,10 @@ from __future__ import annotations
 import json
 import math
 import os
+import random
+import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -186,7 +189,7 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     try:
         # busy_timeout first: switching a fresh file to WAL takes a lock other processes hold.
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        mode = cursor.execute(_JOURNAL_MODE_PRAGMA).fetchone()[0]
+        mode = _switch_to_wal(cursor)
         if str(mode).lower() != "wal":
             database = cursor.execute("PRAGMA database_list").fetchone()[2] or ":memory:"
             raise StorageError(
@@ -202,6 +205,21 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA synchronous = NORMAL")
     finally:
         cursor.close()
+
+
+def _switch_to_wal(cursor: Any) -> str:
+    """The journal mode after asking for WAL. A fresh file's switch needs an exclusive lock, and
+    when several processes open it at once SQLite answers "database is locked" at once instead
+    of waiting (it would deadlock two connections both holding a shared lock): retry, with
+    jitter, for as long as busy_timeout would have waited."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            return str(cursor.execute(_JOURNAL_MODE_PRAGMA).fetchone()[0])
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() >= deadline:
+                raise
+            time.sleep(random.uniform(0.01, 0.1))
 
 
 def _emit_sqlite_begin(conn: Connection) -> None:

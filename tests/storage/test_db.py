@@ -5,6 +5,7 @@ both backends, see tests/db_backends.py)."""
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -309,3 +310,32 @@ def test_postgresql_datetimes_come_back_in_utc_whatever_the_server_time_zone(pg_
         assert run is not None and run.heartbeat_at is not None
         assert run.heartbeat_at.tzinfo is UTC
         assert timedelta(0) <= run.heartbeat_at - before < timedelta(seconds=30)
+
+
+class _LockedCursor:
+    """A cursor whose first `locked` journal-mode switches fail as SQLite's do when several
+    processes open a fresh file at once ("database is locked", without waiting)."""
+
+    def __init__(self, locked: int, error: str = "database is locked"):
+        self.locked, self.error, self.calls = locked, error, 0
+
+    def execute(self, sql: str):
+        self.calls += 1
+        if self.calls <= self.locked:
+            raise sqlite3.OperationalError(self.error)
+        return self
+
+    def fetchone(self):
+        return ("wal",)
+
+
+def test_the_switch_to_wal_is_retried_while_another_process_holds_the_lock():
+    cursor = _LockedCursor(locked=3)
+    assert db._switch_to_wal(cursor) == "wal" and cursor.calls == 4
+
+
+def test_other_errors_of_the_switch_to_wal_are_not_retried():
+    cursor = _LockedCursor(locked=3, error="disk I/O error")
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        db._switch_to_wal(cursor)
+    assert cursor.calls == 1
