@@ -38,17 +38,30 @@ def train_wordpiece(
         clean_text=True, handle_chinese_chars=True, strip_accents=None, lowercase=lowercase
     )
     tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    texts = [_as_text(d) for d in texts]
     trainer = trainers.WordPieceTrainer(
         vocab_size=vocab_size,
         min_frequency=min_frequency,
-        special_tokens=list(SPECIAL_TOKENS),
+        special_tokens=[*SPECIAL_TOKENS, *_continuing_pieces(tok, texts)],
         show_progress=False,
     )
-    tok.train_from_iterator((_as_text(d) for d in texts), trainer)
+    tok.train_from_iterator(texts, trainer)
     vocab = tok.get_vocab()
     if len(vocab) <= len(SPECIAL_TOKENS):
         raise ValueError("the corpus has no text to build a vocabulary from")
     return vocab
+
+
+def _continuing_pieces(tok: Any, texts: Sequence[str]) -> list[str]:
+    """Every "##c" the trainer will need, sorted. The trainer creates these ids in the order of
+    a hash map, which differs from process to process, and breaks ties between merges by id:
+    the same corpus gave another vocabulary every time (2009 or 2011 entries, 1,571 ids apart;
+    huggingface/tokenizers#1794). Given up front, in a fixed order, they make it one vocabulary."""
+    pieces: set[str] = set()
+    for text in texts:
+        for word, _ in tok.pre_tokenizer.pre_tokenize_str(tok.normalizer.normalize_str(text)):
+            pieces.update(word[1:])
+    return [f"##{c}" for c in sorted(pieces)]
 
 
 def build_vocab_tokenizer(
