@@ -38,10 +38,18 @@ def preset(lesson_id: str, step_id: str = "run", index: int = 0) -> dict[str, An
 
 
 def run_in_memory(raw: dict[str, Any], run_dir: Path) -> tuple[dict[str, Any], MemoryTracker]:
+    """The preset as a job runs it: seeded as engine.jobs.runner seeds it, on 2 threads (the
+    lessons' 2-core laptop), whatever the tests before it left in torch's global state."""
     cfg = parse_config(raw)
     tracker = MemoryTracker()
     ctx = RunContext(None, cfg, tracker, torch.device("cpu"), torch.float32, run_dir, False)
-    return get_strategy(cfg.strategy.kind)(ctx), tracker
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)
+    torch.manual_seed(cfg.train.seed)
+    try:
+        return get_strategy(cfg.strategy.kind)(ctx), tracker
+    finally:
+        torch.set_num_threads(threads)
 
 
 # ---- the lessons as data -------------------------------------------------------------------
