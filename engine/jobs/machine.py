@@ -17,17 +17,23 @@ from typing import Any
 HOSTNAME = socket.gethostname()
 
 
+def whole_number(text: str, name: str, minimum: int) -> int:
+    """A machine setting's value (LAB_MAX_JOBS, LAB_TORCH_THREADS, LAB_TORCHRUN_*): a whole
+    number >= `minimum`, else a ValueError that names the setting."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = minimum - 1
+    if value < minimum:
+        raise ValueError(f"{name} must be a whole number >= {minimum}, not {text!r}")
+    return value
+
+
 def max_concurrent_jobs() -> int:
     """LAB_MAX_JOBS if set (0 pauses the queue), else one job per visible GPU, else 1."""
     raw = os.environ.get("LAB_MAX_JOBS")
     if raw:
-        try:
-            value = int(raw)
-        except ValueError:
-            raise ValueError(f"LAB_MAX_JOBS must be an integer >= 0, not {raw!r}") from None
-        if value < 0:
-            raise ValueError(f"LAB_MAX_JOBS must be an integer >= 0, not {raw!r}")
-        return value
+        return whole_number(raw, "LAB_MAX_JOBS", 0)
     return max(1, _visible_gpu_count())
 
 

@@ -23,6 +23,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.jobs.machine import whole_number
+
 THREADS_ENV = "LAB_TORCH_THREADS"
 # Load below this share of a core counts as idle noise (a shell, the dashboard polling): an
 # otherwise idle 2-core machine at load 0.2 still gets both cores.
@@ -66,7 +68,7 @@ def choose_threads(
     """
     cores = max(1, int(cores))
     if override is not None and override.strip():
-        threads = _positive_int(override, override_name)
+        threads = whole_number(override, override_name, 1)
         return ThreadChoice(threads, 1, cores, load, other_jobs, f"{override_name}={threads}")
     share = load * cores / machine_cores if machine_cores and machine_cores > cores else load
     busy = max(max(0.0, share), float(max(0, other_jobs)))
@@ -74,16 +76,6 @@ def choose_threads(
     # The eager loop runs one op at a time: inter-op threads would only be more threads on
     # busy cores.
     return ThreadChoice(threads, 1, cores, round(share, 2), other_jobs, "free cores")
-
-
-def _positive_int(text: str, name: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number of threads >= 1, not {text!r}") from None
-    if value < 1:
-        raise ValueError(f"{name} must be a whole number of threads >= 1, not {text!r}")
-    return value
 
 
 # --- this machine ------------------------------------------------------------------------------

@@ -33,6 +33,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from engine.jobs.machine import whole_number
+
 OWNER_ENV = "LAB_TORCHRUN_OWNER"  # set on the job's machine only: its local rank 0 writes
 SUMMARY_FILE = "torchrun-summary.json"  # under the run's folder, written by the writing rank
 RANK_ENTRY = "engine.training.torchrun_rank"
@@ -62,11 +64,7 @@ class Rendezvous:
 
 def _int_env(env: Mapping[str, str], name: str, default: int, *, minimum: int) -> int:
     raw = env.get(name)
-    if not raw:
-        return default
-    if not raw.strip().isdigit() or int(raw) < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, not {raw!r}")
-    return int(raw)
+    return whole_number(raw, name, minimum) if raw else default
 
 
 def agent_env(base: Mapping[str, str], *, owner: bool) -> dict[str, str]:
