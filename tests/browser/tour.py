@@ -157,11 +157,17 @@ def visit(page: Any, base: str, name: str, path: str, lang: str, settle_ms: int 
 
 
 def wait_for_script(page: Any, timeout_ms: int = 120_000) -> None:
-    """Until the app has drawn its main block and no script run is in progress: a loaded
-    2-core machine can take many seconds, so this waits on state, never on a fixed delay."""
+    """Until the app has run its script once and is not running it now: a loaded 2-core
+    machine can take many seconds, so this waits on state, never on a fixed delay.
+
+    The state is Streamlit's own `data-test-script-state` on stApp ("initial" before the first
+    run). The status widget is not enough: it shows only after a run has lasted a while, so a
+    fresh server's first run looked finished while the sidebar was still to come."""
     page.wait_for_selector("[data-testid='stMain']", timeout=timeout_ms)
     page.wait_for_function(
-        "() => !document.querySelector(\"[data-testid='stStatusWidget'] button\")"
+        "() => document.querySelector(\"[data-testid='stApp']\")"
+        "?.getAttribute('data-test-script-state') === 'notRunning'"
+        " && !document.querySelector(\"[data-testid='stStatusWidget'] button\")"
         " && document.querySelector(\"[data-testid='stMain']\").innerText.length > 0",
         timeout=timeout_ms,
     )
