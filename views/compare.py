@@ -1,7 +1,10 @@
 """Compare: overlay the curves of several runs and list the settings that differ between them.
 
 Configs are flattened to dotted keys (train.lr, strategy.mode, ...); only keys whose values
-differ across the chosen runs are shown, next to each run's final metrics. An imported
+differ across the chosen runs are shown, next to each run's final metrics. A pretraining
+run's training loss is a masked-LM loss (about 10 at the start, over a 30k-word vocabulary), a
+tagging run's a tag cross-entropy (about 1-2): one axis for both flattens the tagging curves,
+so the masked-LM losses get a chart of their own. An imported
 dataset is shown by its name (views.parts.data_names), its file only under "Files on disk";
 a missing value is "-", never "None".
 """
@@ -20,7 +23,12 @@ from views.parts import calls, data_names, fmt, settings
 from views.parts.curve_axis import x_axis_choice, x_title, x_values
 from views.parts.i18n import t
 
-CURVES = ("train_loss", "dev_f1")
+# (chart, metric key, which runs' points it draws: pretraining runs or the others)
+CHARTS = (
+    ("train_loss", "train_loss", False),
+    ("mlm_loss", "train_loss", True),
+    ("dev_f1", "dev_f1", False),
+)
 
 
 def comparison_table(
@@ -84,28 +92,34 @@ def table_labels() -> dict[str, Any]:
     return fmt.column_labels(labels)  # results arrive as text cells (result_cells)
 
 
-def overlay(run_ids: list[int], names: dict[int, str]) -> None:
+def overlay(runs: list[queries.RunRow]) -> None:
     x_axis = x_axis_choice("compare_xaxis")
-    columns = st.columns(len(CURVES))
-    for column, key in zip(columns, CURVES, strict=True):
-        lines, without = {}, []
-        for run_id in run_ids:
-            series = calls.read(queries.metric_series, run_id, key, max_points=1000)
-            if series:
-                steps, values, walls = zip(*series, strict=True)
-                lines[names[run_id]] = (x_values(steps, walls, x_axis), list(values))
-            else:
-                without.append(names[run_id])
-        if not lines:  # empty axes would read as "nothing happened", not "not recorded"
-            column.markdown(f"**{fmt.curve_title(key)}**")
-            column.caption(t("compare.no_points"))
-            continue
-        figure = curves.overlay(
-            lines, title=fmt.curve_title(key), x_title=x_title(x_axis), score=key == "dev_f1"
-        )
-        column.plotly_chart(figure, key=f"compare_curve_{key}")
-        if without:
-            column.caption(t("compare.some_without", runs=", ".join(without)))
+    pretraining = {r.id for r in runs if r.kind == "pretrain"}
+    charts = [c for c in CHARTS if c[0] != "mlm_loss" or pretraining]
+    for column, (chart, key, of_pretraining) in zip(st.columns(len(charts)), charts, strict=True):
+        chosen = [r for r in runs if (r.id in pretraining) == of_pretraining or key == "dev_f1"]
+        _draw(column, chart, key, {r.id: f"#{r.id} {r.name}" for r in chosen}, x_axis)
+
+
+def _draw(column: Any, chart: str, key: str, names: dict[int, str], x_axis: str) -> None:
+    """One chart: a line per run that recorded `key`, the others named under it."""
+    lines, without = {}, []
+    for run_id, name in names.items():
+        series = calls.read(queries.metric_series, run_id, key, max_points=1000)
+        if series:
+            steps, values, walls = zip(*series, strict=True)
+            lines[name] = (x_values(steps, walls, x_axis), list(values))
+        else:
+            without.append(name)
+    title = t("compare.mlm_loss") if chart == "mlm_loss" else fmt.curve_title(key)
+    if not lines:  # empty axes would read as "nothing happened", not "not recorded"
+        column.markdown(f"**{title}**")
+        column.caption(t("compare.no_points"))
+        return
+    figure = curves.overlay(lines, title=title, x_title=x_title(x_axis), score=key == "dev_f1")
+    column.plotly_chart(figure, key=f"compare_curve_{chart}")
+    if without:
+        column.caption(t("compare.some_without", runs=", ".join(without)))
 
 
 def data_paths(configs: dict[int, dict[str, Any]]) -> list[str]:
@@ -135,7 +149,7 @@ with calls.friendly(t("errors.compare")):
             by_id = {r.id: r for r in runs}
             rows = [by_id[i] for i in chosen]
             configs = calls.read(queries.run_configs, chosen)
-            overlay(chosen, {r.id: f"#{r.id} {r.name}" for r in rows})
+            overlay(rows)
             st.subheader(t("compare.differ"))
             if not settings.differing_settings(configs):
                 st.caption(t("compare.same"))

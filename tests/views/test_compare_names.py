@@ -74,3 +74,30 @@ def test_a_curve_no_chosen_run_recorded_says_so_instead_of_empty_axes(fake_jobs)
     (loss,) = [c for c in at.get("plotly_chart")]
     traces = [trace["name"] for trace in json.loads(loss.proto.spec)["data"]]
     assert traces == [f"#{with_loss} with-loss"]
+
+
+def test_a_pretraining_runs_masked_lm_loss_gets_its_own_chart(fake_jobs):
+    tagging = _run("tagging", "builtin:news", {"train_seconds": 3.0})
+    cfg = parse_config({"name": "mlm", "data": {"train": "builtin:news"}, "backbone": "tiny"})
+    with write_session() as s:
+        mlm = runs.create_run(s, name="mlm", kind="pretrain", method="mlm", config=cfg.to_dict())
+        runs.add_metric_points(
+            s, tagging, [(1, "train_loss", 1.8, None), (2, "train_loss", 1.2, None)]
+        )
+        runs.add_metric_points(
+            s, mlm, [(1, "train_loss", 10.3, None), (2, "train_loss", 9.1, None)]
+        )
+    at = open_page("views/compare.py")
+    at.multiselect(key="compare_runs").set_value([tagging, mlm]).run()
+    assert not at.exception
+    charts = {
+        c.proto.id.split("compare_curve_")[-1]: json.loads(c.proto.spec)
+        for c in at.get("plotly_chart")
+    }
+    assert set(charts) == {"train_loss", "mlm_loss"}  # nobody recorded dev F1
+    lines = {
+        chart: [(tr["name"], tr["y"]) for tr in spec["data"]] for chart, spec in charts.items()
+    }
+    assert lines["train_loss"] == [(f"#{tagging} tagging", [1.8, 1.2])]
+    assert lines["mlm_loss"] == [(f"#{mlm} mlm", [10.3, 9.1])]
+    assert charts["mlm_loss"]["layout"]["title"]["text"] == "Masked-LM loss (pretraining runs)"
