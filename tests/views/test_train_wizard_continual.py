@@ -183,9 +183,15 @@ def test_switching_methods_keeps_each_methods_settings(fake_jobs):
     at.number_input(key="wiz_strategy_ewc_lambda").set_value(123.0).run()
     at.radio(key="wiz_strategy_method").set_value("pseudo_lwf").run()
     assert widget_keys(at, "wiz_strategy_pseudo_lwf_") == {
-        "wiz_strategy_pseudo_lwf_threshold", "wiz_strategy_pseudo_lwf_temperature",
-        "wiz_strategy_pseudo_lwf_weight",
+        "wiz_strategy_pseudo_lwf_threshold", "wiz_strategy_pseudo_lwf_threshold_rule",
+        "wiz_strategy_pseudo_lwf_temperature", "wiz_strategy_pseudo_lwf_weight",
     }  # fmt: skip
+    rule = at.get("selectbox") + at.get("radio")
+    (rule,) = [w for w in rule if w.key == "wiz_strategy_pseudo_lwf_threshold_rule"]
+    assert (rule.label, rule.value) == ("Threshold rule", "class_median")
+    assert rule.options == [
+        "each label's own: its median confidence (RDP)", "one threshold for every label",
+    ]  # fmt: skip
     at.radio(key="wiz_strategy_method").set_value("ewc").run()
     assert at.number_input(key="wiz_strategy_ewc_lambda").value == 123.0
     assert at.session_state["wiz"]["strategy"]["params"]["lam"] == 123.0

@@ -156,6 +156,8 @@ class ContinualLoop:
         )
         for plugin in self.plugins:
             plugin.before_task(state)
+            if plugin.note:
+                self.say(f"{task.name}: {plugin.note}")
         sentences = list(task.train)
         for plugin in self.plugins:
             sentences = plugin.training_data(state, sentences)

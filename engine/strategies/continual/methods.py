@@ -104,11 +104,24 @@ def _threshold() -> float:
     )
 
 
+ThresholdRule = Literal["class_median", "fixed"]
+
+
+def _threshold_rule() -> ThresholdRule:
+    return Field(
+        "class_median",
+        description="class_median: each old label's own threshold, the median confidence of "
+        "the O words the old model gives it, never above `threshold` (RDP's class-wise rule); "
+        "fixed: `threshold` for every label",
+    )
+
+
 class PseudoLabelConfig(MethodConfig):
     """The previous model labels the O tokens of new data with old types it is sure of."""
 
     method: Literal["pseudo_label"] = tag("pseudo_label")
     threshold: float = _threshold()
+    threshold_rule: ThresholdRule = _threshold_rule()
 
 
 class PseudoLwfConfig(MethodConfig):
@@ -116,6 +129,7 @@ class PseudoLwfConfig(MethodConfig):
 
     method: Literal["pseudo_lwf"] = tag("pseudo_lwf")
     threshold: float = _threshold()
+    threshold_rule: ThresholdRule = _threshold_rule()
     temperature: float = Field(2.0, gt=0.0, le=20.0, description="Softening of both models' logits")
     weight: float = Field(
         1.0, ge=0.0, description="Weight of the soft labels on the other O tokens"

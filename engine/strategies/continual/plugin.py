@@ -51,6 +51,8 @@ class TaskState:
 class ContinualPlugin:
     """Base class: every hook does nothing."""
 
+    note: str | None = None  # set by before_task: one line for the run log about this task
+
     def before_task(self, state: TaskState) -> None:
         return None
 
