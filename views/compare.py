@@ -2,7 +2,7 @@
 
 Configs are flattened to dotted keys (train.lr, strategy.mode, ...); only keys whose values
 differ across the chosen runs are shown, next to each run's final metrics. A pretraining
-run's training loss is a masked-LM loss (about 10 at the start, over a 30k-word vocabulary), a
+run's training loss is a masked-LM loss (about 10 at the start: ln of a 30k sub-word vocabulary), a
 tagging run's a tag cross-entropy (about 1-2): one axis for both flattens the tagging curves,
 so the masked-LM losses get a chart of their own. An imported
 dataset is shown by its name (views.parts.data_names), its file only under "Files on disk";

@@ -14,8 +14,8 @@ import torch.nn.functional as F
 
 from engine.config import ContinualStrategy, DataConfig, TaskStreamConfig, TrainConfig
 from engine.data.alignment import IGNORE, encode_sentences
-from engine.data.types import Sentence
 from engine.data.tasks import build_stream
+from engine.data.types import Sentence
 from engine.models.backbones import load_token_classifier, load_tokenizer, resolve_backbone
 from engine.strategies.continual.loop import make_plugins
 from engine.strategies.continual.pseudo import (
@@ -112,7 +112,21 @@ def test_before_a_task_the_rule_reads_the_data_and_says_what_it_relabels(backbon
         teacher.classifier.weight.zero_()
         teacher.classifier.bias.copy_(torch.tensor([0.0, 1.0, -5.0]))  # B-PER at about 0.73
         teacher.classifier.weight[1, :4] = 0.1  # some words a little surer than others
-    words = "the harbour opened in the spring of that year near the old mill".split()
+    words = [
+        "the",
+        "harbour",
+        "opened",
+        "in",
+        "the",
+        "spring",
+        "of",
+        "that",
+        "year",
+        "near",
+        "the",
+        "old",
+        "mill",
+    ]
     sentences = [Sentence(tuple(words[i:] + words[:i]), ("O",) * len(words)) for i in range(4)]
     label2id = {lab: i for i, lab in enumerate(LABELS)}
     state = SimpleNamespace(
@@ -120,15 +134,21 @@ def test_before_a_task_the_rule_reads_the_data_and_says_what_it_relabels(backbon
         dtype=torch.float32, pad_id=tokenizer.pad_token_id,
         encode=lambda sents: encode_sentences(sents, tokenizer, label2id, 64),
     )  # fmt: skip
-    notes = {}
+    notes, facts = {}, {}
     for rule in ("fixed", "class_median"):
         plugin = PseudoLabelPlugin(threshold=0.9, rule=rule)
         plugin.teacher = teacher
         plugin.before_task(state)
-        notes[rule] = plugin.note
+        notes[rule], facts[rule] = plugin.note, plugin.facts
     assert notes["fixed"] == "pseudo-labels: 0 of 52 O words take an old type (threshold 0.9)"
     assert notes["class_median"].startswith("pseudo-labels: 26 of 52 O words take an old type")
     assert "(class-median thresholds: B-PER 0." in notes["class_median"]
+    assert facts["fixed"] == {"rule": "fixed", "o_words": 52, "relabelled": 0, "thresholds": {}}
+    assert (facts["class_median"]["relabelled"], list(facts["class_median"]["thresholds"])) == (
+        26,
+        ["B-PER"],
+    )  # I-PER was never guessed: it keeps the cap
+    assert 0.6 < facts["class_median"]["thresholds"]["B-PER"] < 0.9
 
 
 # ---- the effect on a stream ------------------------------------------------------------------
@@ -161,3 +181,30 @@ def test_pseudo_labels_recover_the_old_type_naive_loses():
     for method in ("pseudo_label", "pseudo_lwf"):
         assert old_type[method] > old_type["naive"] + MARGIN, method
         assert results[method][1][1] > 0.3, method  # and LOC is still learned
+
+
+def test_the_loop_logs_and_records_what_the_rule_relabels_each_task(backbone):
+    from engine.tracking.tracker import MemoryTracker
+    from tests.engine.tiny_training import stream_quietly
+
+    found, tokenizer = backbone
+    stream = build_stream(
+        TaskStreamConfig(order=[["PER"], ["LOC"]], max_train_sentences=24),
+        DataConfig(train="builtin:news"),
+        seed=EFFECT_SEED,
+    )
+    train = TrainConfig(epochs=1, batch_size=8, lr=2e-3, seed=EFFECT_SEED, device="cpu")
+    model = load_token_classifier(found, ["O", "B-PER", "I-PER"], len(tokenizer))
+    tracker, said = MemoryTracker(), []
+    strategy = ContinualStrategy(method="pseudo_label", dev_per_task=False)
+    stream_quietly(model, tokenizer, stream, strategy, train, tracker, say=said.append)
+    records = [
+        (stage, payload) for kind, stage, payload in tracker.records if kind == "method_facts"
+    ]
+    o_words = sum(tag == "O" for s in stream.tasks[1].train for tag in s.tags)
+    assert [stage for stage, _ in records] == ["task-1"]  # the first task has no old model
+    payload = records[0][1]
+    assert (payload["task"], payload["rule"], payload["o_words"]) == (1, "class_median", o_words)
+    assert 0 <= payload["relabelled"] <= o_words
+    line = f"pseudo-labels: {payload['relabelled']:,} of {o_words:,} O words take an old type"
+    assert any(line in text for text in said)

@@ -40,13 +40,14 @@ def stream_quietly(
     tracker: Tracker | None = None,
     **kwargs: Any,
 ) -> StreamResult:
-    """run_stream on the CPU in fp32 with no output (into a fresh MemoryTracker unless given);
-    `kwargs` as run_stream takes them."""
+    """run_stream on the CPU in fp32 with no output (into a fresh MemoryTracker unless given;
+    the log lines to `say` when given); `kwargs` as run_stream takes them."""
     pad = SpecialIds.of(tokenizer).pad
     tracker = MemoryTracker() if tracker is None else tracker
+    kwargs.setdefault("say", lambda _: None)
     return run_stream(model, tokenizer, stream, strategy, train, tracker,
-                      device=CPU, dtype=torch.float32, pad_id=pad, say=lambda _: None,
-                      progress=False, **kwargs)  # fmt: skip
+                      device=CPU, dtype=torch.float32, pad_id=pad, progress=False,
+                      **kwargs)  # fmt: skip
 
 
 def race_on(

@@ -3,7 +3,8 @@
 evaluate every task's test data               -> baseline row b
 for each task t:
     grow the head by t's new labels (old rows kept)
-    plugins.before_task; data = plugins.training_data(task t's sentences)
+    plugins.before_task (a plugin's note -> the log, its facts -> a `method_facts` record)
+    data = plugins.training_data(task t's sentences)
     fit(model, data, hooks=plugins)           (engine.training.loop: the fine-tuning loop)
     plugins.after_task
     evaluate every task's test data           -> row R[t], per-type F1, type drift
@@ -158,6 +159,8 @@ class ContinualLoop:
             plugin.before_task(state)
             if plugin.note:
                 self.say(f"{task.name}: {plugin.note}")
+            if plugin.facts:
+                self.tracker.log_record("method_facts", f"task-{t}", {"task": t} | plugin.facts)
         sentences = list(task.train)
         for plugin in self.plugins:
             sentences = plugin.training_data(state, sentences)

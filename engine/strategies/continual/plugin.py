@@ -51,7 +51,10 @@ class TaskState:
 class ContinualPlugin:
     """Base class: every hook does nothing."""
 
-    note: str | None = None  # set by before_task: one line for the run log about this task
+    # Set by before_task when the method has something to say about the task it prepared:
+    # `note` one line for the run log, `facts` the same as data (a "method_facts" run record).
+    note: str | None = None
+    facts: dict[str, Any] | None = None
 
     def before_task(self, state: TaskState) -> None:
         return None

@@ -73,17 +73,16 @@ class PseudoLabelPlugin(ContinualPlugin):
         threshold: float = 0.9,
         temperature: float | None = None,
         weight=1.0,
-        rule: ThresholdRule = "fixed",
+        rule: ThresholdRule = "class_median",
     ):
         self.threshold, self.temperature, self.weight = threshold, temperature, weight
         self.rule = rule
         self.thresholds: float | torch.Tensor = threshold  # per label id under class_median
         self.teacher: Any = None
         self.relabelled = 0  # O tokens trained towards an old type in the current task
-        self.note: str | None = None  # what the rule does to this task's data, for the log
 
     def before_task(self, state: TaskState) -> None:
-        self.relabelled, self.thresholds, self.note = 0, self.threshold, None
+        self.relabelled, self.thresholds, self.note, self.facts = 0, self.threshold, None, None
         if self.teacher is None:
             return
         windows = state.encode(list(state.task.train))
@@ -94,7 +93,16 @@ class PseudoLabelPlugin(ContinualPlugin):
             n_labels = int(self.teacher.config.num_labels)
             self.thresholds = class_medians(gold, guess, confidence, n_labels, self.threshold)
         count = relabel_count(gold, guess, confidence, self.thresholds)
-        self.note = self._describe(count, int((gold == O_ID).sum()), state.labels)
+        lowered = self._lowered(state.labels)
+        background = int((gold == O_ID).sum())
+        self.facts = {"rule": self.rule, "o_words": background, "relabelled": count,
+                      "thresholds": lowered}  # fmt: skip
+        self.note = f"pseudo-labels: {count:,} of {background:,} O words take an old type"
+        if self.rule == "class_median":
+            listed = ", ".join(f"{k} {v:.2f}" for k, v in lowered.items()) or "none below"
+            self.note += f" (class-median thresholds: {listed})"
+        else:
+            self.note += f" (threshold {self.threshold:g})"
 
     def _read(self, state: TaskState, windows: list[Window]):
         """(gold label, old model's label, its probability) at every labelled word."""
@@ -105,16 +113,15 @@ class PseudoLabelPlugin(ContinualPlugin):
         assert confidence is not None
         return gold, guess, confidence
 
-    def _describe(self, count: int, background: int, labels: list[str]) -> str:
-        text = f"pseudo-labels: {count:,} of {background:,} O words take an old type"
-        if isinstance(self.thresholds, torch.Tensor):
-            lowered = [
-                f"{labels[i]} {v:.2f}"
-                for i, v in enumerate(self.thresholds.tolist())
-                if i != O_ID and round(v, 6) < self.threshold  # float32's 0.9 is 0.8999...
-            ]
-            return text + " (class-median thresholds: " + (", ".join(lowered) or "none below") + ")"
-        return text + f" (threshold {self.threshold:g})"
+    def _lowered(self, labels: list[str]) -> dict[str, float]:
+        """The labels whose class-median threshold is below `threshold`, with it."""
+        if not isinstance(self.thresholds, torch.Tensor):
+            return {}
+        return {
+            labels[i]: round(v, 4)
+            for i, v in enumerate(self.thresholds.tolist())
+            if i != O_ID and round(v, 6) < self.threshold  # float32's 0.9 is 0.8999...
+        }
 
     def extra_loss(self, model: Any, batch: dict[str, torch.Tensor], outputs: Any):
         labels = batch["labels"]
