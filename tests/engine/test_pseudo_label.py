@@ -112,21 +112,7 @@ def test_before_a_task_the_rule_reads_the_data_and_says_what_it_relabels(backbon
         teacher.classifier.weight.zero_()
         teacher.classifier.bias.copy_(torch.tensor([0.0, 1.0, -5.0]))  # B-PER at about 0.73
         teacher.classifier.weight[1, :4] = 0.1  # some words a little surer than others
-    words = [
-        "the",
-        "harbour",
-        "opened",
-        "in",
-        "the",
-        "spring",
-        "of",
-        "that",
-        "year",
-        "near",
-        "the",
-        "old",
-        "mill",
-    ]
+    words = "the harbour opened in the spring of that year near the old mill".split()  # noqa: SIM905
     sentences = [Sentence(tuple(words[i:] + words[:i]), ("O",) * len(words)) for i in range(4)]
     label2id = {lab: i for i, lab in enumerate(LABELS)}
     state = SimpleNamespace(
