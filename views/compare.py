@@ -117,6 +117,9 @@ def _draw(column: Any, chart: str, key: str, names: dict[int, str], x_axis: str)
         column.caption(t("compare.no_points"))
         return
     figure = curves.overlay(lines, title=title, x_title=x_title(x_axis), score=key == "dev_f1")
+    figure.update_traces(showlegend=True)  # plotly hides a lone line's name: say whose it is
+    # below the plot, not beside it: three charts share the row
+    figure.update_layout(legend={"orientation": "h", "x": 0, "y": -0.3, "yanchor": "top"})
     column.plotly_chart(figure, key=f"compare_curve_{chart}")
     if without:
         column.caption(t("compare.some_without", runs=", ".join(without)))

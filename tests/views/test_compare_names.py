@@ -101,3 +101,4 @@ def test_a_pretraining_runs_masked_lm_loss_gets_its_own_chart(fake_jobs):
     assert lines["train_loss"] == [(f"#{tagging} tagging", [1.8, 1.2])]
     assert lines["mlm_loss"] == [(f"#{mlm} mlm", [10.3, 9.1])]
     assert charts["mlm_loss"]["layout"]["title"]["text"] == "Masked-LM loss (pretraining runs)"
+    assert all(tr["showlegend"] for spec in charts.values() for tr in spec["data"])  # named
