@@ -32,8 +32,9 @@ def _walk_to_review(at):
     at.radio(key="wiz_backbone").set_value("tiny")
     click(at, "wiz_next_backbone")
     # only registered strategies are offered (later ones plug in through the registry)
-    assert sorted(at.selectbox(key="wiz_strategy_kind").options) == sorted(STRATEGY_CONFIGS)
-    assert "finetune" in STRATEGY_CONFIGS
+    kinds = at.selectbox(key="wiz_strategy_kind")
+    assert kinds.options == ["continual", "fine-tuning", "meta-learning", "pretraining"]
+    assert sorted(STRATEGY_CONFIGS) == ["continual", "finetune", "meta", "pretrain"]
     at.radio(key="wiz_strategy_mode").set_value("frozen").run()
     # frozen mode shows trainable_layers and hides the LoRA settings
     assert not [n for n in at.number_input if str(n.key).startswith("wiz_strategy_lora")]
@@ -79,7 +80,16 @@ def test_only_registered_strategies_are_offered(fake_jobs):
     at = open_page("views/train.py")
     click(at, "wiz_next_data")
     click(at, "wiz_next_backbone")
-    assert at.selectbox(key="wiz_strategy_kind").options == sorted(config.STRATEGY_CONFIGS)
+    kinds = at.selectbox(key="wiz_strategy_kind")
+    assert len(kinds.options) == len(config.STRATEGY_CONFIGS) == 4  # shown by name (labels)
+    assert kinds.value == "finetune"  # the value stays the registered kind, not its label
+
+
+def test_the_strategy_kind_is_named_in_the_users_language(fake_jobs):
+    at = open_page("views/train.py", lang="zh")
+    click(at, "wiz_next_data")
+    click(at, "wiz_next_backbone")
+    assert at.selectbox(key="wiz_strategy_kind").options == ["持续学习", "微调", "元学习", "预训练"]
 
 
 def test_uploaded_config_errors_name_the_field(fake_jobs):

@@ -98,6 +98,8 @@ def strategy_step(wiz: dict[str, Any]) -> None:
         t("train.step.strategy"),
         kinds,
         index=kinds.index(current_kind) if current_kind in kinds else 0,
+        # looked up now, in this run's language (AppTest calls format_func outside the run)
+        format_func={kind: choice_label("kind", kind) for kind in kinds}.__getitem__,
         key="wiz_strategy_kind",
     )
     model = STRATEGY_CONFIGS[kind]
