@@ -3,9 +3,11 @@
 One run: ACC/BWT/FWT/forgetting, the R matrix (rows: before any task, after task 1..T; columns:
 each task's test data) overall and per entity type, the forgetting curves (each task's F1 over
 the stream), forgotten test sentences (gold vs predicted entities at each stage), and where
-old-type tokens went after each task (drift). A strategy race (runs sharing a group_name, as
-the Train wizard launches them) adds the runs side by side: metrics as grouped bars and their
-matrices in a row. Everything is read from storage.continual and the run summary.
+old-type tokens went after each task (drift), and for a pseudo-label run how many O words its
+rule gave an old type in each task's data (its method_facts records). A strategy race (runs
+sharing a group_name, as the Train wizard launches them) adds the runs side by side: metrics as
+grouped bars and their matrices in a row. Everything is read from storage.continual and the
+run summary.
 """
 
 from __future__ import annotations
@@ -327,6 +329,31 @@ def drift_section(row: queries.RunRow) -> None:
     st.plotly_chart(figure, key="forget_drift_chart")
 
 
+def pseudo_label_section(row: queries.RunRow) -> None:
+    """Per task, how many O words the pseudo-label rule gave an old type (method_facts)."""
+    found = calls.read(continual_store.records, row.id, kind="method_facts")
+    facts = [r.payload for r in found if "relabelled" in r.payload]
+    if not facts:
+        return
+    st.markdown(f"**{t('forgetting.pseudo_title')}**")
+    lines = []
+    for fact in facts:
+        line = t(
+            "forgetting.pseudo_facts",
+            n=int(fact["task"]) + 1,
+            relabelled=f"{int(fact['relabelled']):,}",
+            o_words=f"{int(fact['o_words']):,}",
+        )
+        lowered = fact.get("thresholds") or {}
+        if lowered:
+            listed = ", ".join(f"{label} {v:.2f}" for label, v in lowered.items())
+            line += t("forgetting.pseudo_thresholds", thresholds=listed)
+        elif "threshold" in fact:
+            line += t("forgetting.pseudo_fixed", threshold=fact["threshold"])
+        lines.append(f"- {highlight.escape_text(line)}")
+    st.markdown("\n".join(lines))
+
+
 # ---- the page -------------------------------------------------------------------------------
 
 
@@ -361,6 +388,7 @@ def page() -> None:
         forgotten_section(chosen)
     with calls.friendly(t("errors.drift")):
         drift_section(chosen)
+        pseudo_label_section(chosen)
 
 
 page()

@@ -129,7 +129,13 @@ def test_before_a_task_the_rule_reads_the_data_and_says_what_it_relabels(backbon
     assert notes["fixed"] == "pseudo-labels: 0 of 52 O words take an old type (threshold 0.9)"
     assert notes["class_median"].startswith("pseudo-labels: 26 of 52 O words take an old type")
     assert "(class-median thresholds: B-PER 0." in notes["class_median"]
-    assert facts["fixed"] == {"rule": "fixed", "o_words": 52, "relabelled": 0, "thresholds": {}}
+    assert facts["fixed"] == {
+        "rule": "fixed",
+        "threshold": 0.9,
+        "o_words": 52,
+        "relabelled": 0,
+        "thresholds": {},
+    }
     assert (facts["class_median"]["relabelled"], list(facts["class_median"]["thresholds"])) == (
         26,
         ["B-PER"],

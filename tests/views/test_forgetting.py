@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass
 
@@ -235,3 +236,21 @@ def test_a_race_with_no_finished_run_shows_a_message_not_empty_axes(fake_jobs):
     at = ok(open_page("views/forgetting.py", group=RACE4))
     assert any("Scores of 0 of 2 runs so far" in i.value for i in at.info)
     assert not [c for c in at.get("plotly_chart") if "forget_race_bars" in c.proto.id]
+
+
+def test_a_pseudo_label_run_says_what_its_rule_relabelled_each_task(stream):
+    facts = {"task": 1, "rule": "class_median", "threshold": 0.9, "o_words": 5530,
+             "relabelled": 34, "thresholds": {"B-LOC": 0.3668, "I-LOC": 0.4038}}  # fmt: skip
+    with write_session() as s:
+        continual_store.add_record(
+            s, stream.replay, kind="method_facts", stage="task-1", payload=facts
+        )
+    at = ok(open_page("views/forgetting.py", run=str(stream.replay)))
+    (shown,) = [html.unescape(m.value) for m in at.markdown if "words annotated O" in m.value]
+    assert shown == (  # type names come from user data: escaped for markdown, shown as is
+        "- Task 2: the previous model gave an old type to 34 of the 5,530 words annotated O"
+        " (class-median thresholds: B-LOC 0.37, I-LOC 0.40)"
+    )
+    assert any(m.value == "**What the pseudo-labels relabelled**" for m in at.markdown)
+    at = ok(open_page("views/forgetting.py", run=str(stream.naive)))  # no facts: no section
+    assert not [m.value for m in at.markdown if "pseudo-labels" in m.value]

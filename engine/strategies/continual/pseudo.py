@@ -95,8 +95,8 @@ class PseudoLabelPlugin(ContinualPlugin):
         count = relabel_count(gold, guess, confidence, self.thresholds)
         lowered = self._lowered(state.labels)
         background = int((gold == O_ID).sum())
-        self.facts = {"rule": self.rule, "o_words": background, "relabelled": count,
-                      "thresholds": lowered}  # fmt: skip
+        self.facts = {"rule": self.rule, "threshold": self.threshold, "o_words": background,
+                      "relabelled": count, "thresholds": lowered}  # fmt: skip
         self.note = f"pseudo-labels: {count:,} of {background:,} O words take an old type"
         if self.rule == "class_median":
             listed = ", ".join(f"{k} {v:.2f}" for k, v in lowered.items()) or "none below"
