@@ -7,6 +7,7 @@ Concurrent start-up on a fresh database is tested in test_db.py (RELIABILITY 3).
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 import sqlite3
@@ -15,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, inspect, select, text
 from sqlalchemy.orm import Session
 
 from engine.cli import main
+from engine.config import parse_config
 from storage import db, queries, runs, schema
 from storage.models import Base, MetricPoint, Run
 
@@ -72,14 +75,14 @@ def test_upgrading_an_empty_database_gives_exactly_the_orm_schema(db_url: str):
     engine = db.get_engine(db_url)
     assert schema.current_revision(engine) is None
 
-    assert schema.upgrade(engine) == (None, "0002")
+    assert schema.upgrade(engine) == (None, "0003")
 
-    assert schema.head_revision() == "0002"
-    assert schema.current_revision(engine) == "0002"
+    assert schema.head_revision() == "0003"
+    assert schema.current_revision(engine) == "0003"
     assert set(inspect(engine).get_table_names()) == LAB_TABLES | {"alembic_version"}
     assert schema_diffs(engine) == []
     # Idempotent: a second upgrade changes nothing.
-    assert schema.upgrade(engine) == ("0002", "0002")
+    assert schema.upgrade(engine) == ("0003", "0003")
 
 
 @pytest.mark.sqlite_only
@@ -179,12 +182,12 @@ def test_with_auto_upgrade_off_start_up_refuses_and_the_cli_upgrades(
     assert main(["db", "current"]) == 0
     assert "revision: none (an empty database" in capsys.readouterr().out
     assert main(["db", "upgrade"]) == 0
-    assert "upgraded from an empty schema to 0002 (head)" in capsys.readouterr().out
+    assert "upgraded from an empty schema to 0003 (head)" in capsys.readouterr().out
     assert main(["db", "upgrade"]) == 0
-    assert "already at 0002 (head)" in capsys.readouterr().out
+    assert "already at 0003 (head)" in capsys.readouterr().out
     assert main(["db", "current"]) == 0
     out = capsys.readouterr().out
-    assert "revision: 0002 (head)" in out
+    assert "revision: 0003 (head)" in out
     assert ":lab@" not in out  # a PostgreSQL password never reaches the terminal
 
     with db.read_session(db_url) as session:  # at head: start-up has nothing to refuse
@@ -196,8 +199,8 @@ NEXT_REVISION = '''
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -224,8 +227,8 @@ def migrations_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 @pytest.fixture
 def next_revision(migrations_copy: Path) -> Path:
-    """The lab's migrations plus a 0003 that rebuilds `runs` on SQLite (batch mode)."""
-    (migrations_copy / "versions" / "0003_note.py").write_text(NEXT_REVISION, encoding="utf-8")
+    """The lab's migrations plus a 0004 that rebuilds `runs` on SQLite (batch mode)."""
+    (migrations_copy / "versions" / "0004_note.py").write_text(NEXT_REVISION, encoding="utf-8")
     return migrations_copy
 
 
@@ -238,7 +241,7 @@ def test_start_up_applies_a_new_revision_and_a_table_rebuild_keeps_child_rows(
 
     fresh_init(engine)
 
-    assert schema.current_revision(engine) == "0003"
+    assert schema.current_revision(engine) == "0004"
     columns = {c["name"]: c["type"] for c in inspect(engine).get_columns("runs")}
     assert "note" in columns and columns["name"].length == 300
     # On SQLite the batch rebuild drops `runs`: with foreign keys on, that would have
@@ -266,19 +269,19 @@ def test_db_revision_drafts_the_next_migration_and_finds_models_equal_to_head(
 ):
     assert main(["db", "revision", "nothing changed"]) == 0
 
-    path = migrations_copy / "versions" / "0003_nothing_changed.py"
+    path = migrations_copy / "versions" / "0004_nothing_changed.py"
     assert f"wrote {path}" in capsys.readouterr().out
     draft = path.read_text(encoding="utf-8")
     assert (
-        "revision: str = '0003'" in draft
-        and "down_revision: str | Sequence[str] | None = '0002'" in draft
+        "revision: str = '0004'" in draft
+        and "down_revision: str | Sequence[str] | None = '0003'" in draft
     )
     # storage/models.py and the migrations agree: the draft has nothing to do.
     body = draft.split("def upgrade() -> None:")[1].split("def downgrade")[0]
     assert [line.strip() for line in body.splitlines() if line.strip()[:1] not in ("", "#")] == [
         "pass"
     ]
-    assert schema.head_revision() == "0003"
+    assert schema.head_revision() == "0004"
 
 
 def test_0002_moves_control_flags_out_of_the_summary_keeping_every_row(db_url: str):
@@ -305,3 +308,57 @@ def test_0002_moves_control_flags_out_of_the_summary_keeping_every_row(db_url: s
     assert (b.cancel_requested, b.paused_before_task, b.resumed_from) == (False, None, None)
     assert b.summary.dev_f1 == 0.25
     assert metric_steps(engine, flagged) == [0, 1, 2] and metric_steps(engine, plain) == [0, 1, 2]
+
+
+def _run_with_config(engine: Engine, config: dict[str, Any]) -> int:
+    with engine.begin() as conn:
+        return conn.execute(
+            text(
+                "INSERT INTO runs (name, kind, method, status, config, summary, created_at,"
+                " backend) VALUES ('old', 'continual', :method, 'SUCCEEDED', :config, '{}',"
+                " '2026-01-01 00:00:00', 'local') RETURNING id"
+            ),
+            {"method": config.get("strategy", {}).get("method", "full"),
+             "config": json.dumps(config)},
+        ).scalar_one()  # fmt: skip
+
+
+def _configs(engine: Engine, ids: list[int]) -> list[dict[str, Any]]:
+    with Session(engine) as session:
+        return [session.get(Run, run_id).config for run_id in ids]
+
+
+def test_0003_keeps_the_fixed_rule_for_pseudo_label_runs_made_before_it(db_url: str):
+    engine = db.get_engine(db_url)
+    schema.upgrade(engine, "0002")
+    stream = {"kind": "continual", "tasks": {"by": "types"}, "dev_per_task": True}
+    before = [
+        {"name": "a",
+         "strategy": {**stream, "method": "pseudo_label", "params": {"threshold": 0.8}}},
+        {"name": "b",
+         "strategy": {**stream, "method": "pseudo_lwf",
+                      "params": {"threshold": 0.9, "temperature": 2.0, "weight": 1.0}}},
+        {"name": "c", "strategy": {**stream, "method": "lwf", "params": {"temperature": 2.0}}},
+        {"name": "d", "strategy": {"kind": "finetune", "mode": "full"}},
+        {},
+    ]  # fmt: skip
+    ids = [_run_with_config(engine, config) for config in before]
+
+    fresh_init(engine)
+
+    after = _configs(engine, ids)
+    assert after[0]["strategy"]["params"] == {"threshold": 0.8, "threshold_rule": "fixed"}
+    assert after[1]["strategy"]["params"]["threshold_rule"] == "fixed"
+    assert after[1]["strategy"] == {
+        **before[1]["strategy"],
+        "params": after[1]["strategy"]["params"],
+    }
+    assert after[2:] == before[2:]  # every other run exactly as it was
+    assert after[0]["name"] == "a" and after[0]["strategy"]["tasks"] == {"by": "types"}
+    # and the config reads back with the rule it ran with, not today's default
+    parsed = parse_config(after[0]).strategy.params
+    assert (parsed.threshold, parsed.threshold_rule) == (0.8, "fixed")
+
+    with engine.begin() as conn:  # and back: the code before 0003 refuses unknown params
+        command.downgrade(schema.alembic_config(conn), "0002")
+    assert _configs(engine, ids) == before
