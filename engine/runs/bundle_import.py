@@ -186,6 +186,21 @@ def _group(name: Any, taken: set[str], chosen: dict[str, str]) -> str | None:
     return chosen[name]
 
 
+def config_as_made(config: dict[str, Any]) -> dict[str, Any]:
+    """A run's config as it ran. A pseudo-label run exported before `threshold_rule` existed
+    ran with one fixed threshold; today's default would switch it (storage migration 0003 does
+    the same to runs already stored). Every config exported since names the rule."""
+    strategy = config.get("strategy")
+    if not isinstance(strategy, dict) or strategy.get("kind") != "continual":
+        return config
+    params = strategy.get("params")
+    params = params if isinstance(params, dict) else {}
+    if strategy.get("method") not in ("pseudo_label", "pseudo_lwf") or "threshold_rule" in params:
+        return config
+    params = {**params, "threshold_rule": "fixed"}
+    return {**config, "strategy": {**strategy, "params": params}}
+
+
 def _insert_run(
     s: Any, archive: zipfile.ZipFile, entry: dict, run: Any, parent: int | None, group
 ) -> int:
@@ -203,7 +218,7 @@ def _insert_run(
         name=str(run.get("name") or key),
         kind=str(run.get("kind") or "finetune"),
         method=str(run.get("method") or "default"),
-        config=config,
+        config=config_as_made(config),
         summary=_summary(run, int(run.get("id") or 0)),
         status=run["status"],
         group_name=group,

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from engine.runs.bundle import BundleError, export_bundle
-from engine.runs.bundle_import import import_bundle
+from engine.runs.bundle_import import config_as_made, import_bundle
 from engine.runs.run_data import collect_run
 from storage import continual as continual_store
 from storage import queries, runs
@@ -222,3 +222,15 @@ def test_cli_round_trip_of_a_real_continual_race(lab, capsys, tmp_path, monkeypa
     assert tagged["labels"] == ["O", "B-PER", "I-PER"]  # the weights after task 0 came along
     assert main(["bundle", "export", "1", "notazip"]) == 1
     assert "the last argument must be the bundle to write" in capsys.readouterr().err
+
+
+def test_an_old_bundles_pseudo_label_run_keeps_the_fixed_rule_it_ran_with():
+    stream = {"kind": "continual", "method": "pseudo_lwf", "tasks": {"by": "types"}}
+    old = {"name": "old", "strategy": {**stream, "params": {"threshold": 0.8, "weight": 2.0}}}
+    made = config_as_made(old)
+    assert made["strategy"] == {**stream, "params": {"threshold": 0.8, "weight": 2.0,
+                                                     "threshold_rule": "fixed"}}  # fmt: skip
+    assert old["strategy"]["params"] == {"threshold": 0.8, "weight": 2.0}  # not changed in place
+    new = {"strategy": {**stream, "params": {"threshold_rule": "class_median"}}}
+    others = [new, {"strategy": {"kind": "continual", "method": "lwf", "params": {}}}, {}]
+    assert [config_as_made(c) for c in others] == others  # named, or not a pseudo-label run
