@@ -32,24 +32,34 @@ from engine.strategies.continual.plugin import ContinualPlugin, TaskState, froze
 from engine.training.predict import predict_positions
 
 
+def relabel_mask(
+    labels: torch.Tensor,
+    guess: torch.Tensor,
+    confidence: torch.Tensor,
+    threshold: float | torch.Tensor,
+) -> torch.Tensor:
+    """The O tokens the old model guesses as an entity label at least as surely as its
+    threshold (one number, or one per label id)."""
+    if isinstance(threshold, torch.Tensor):
+        threshold = threshold.to(confidence.device, confidence.dtype)[guess]
+    return (labels == O_ID) & (guess != O_ID) & (confidence >= threshold)
+
+
 def pseudo_targets(
     labels: torch.Tensor, old_logits: torch.Tensor, threshold: float | torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(the old model's label per token, mask of the O tokens it relabels: an entity label
-    predicted with probability >= threshold, one number or one per label id)."""
+    """(the old model's label per token, mask of the O tokens it relabels: relabel_mask)."""
     confidence, guess = F.softmax(old_logits.float(), dim=-1).max(dim=-1)
-    if isinstance(threshold, torch.Tensor):
-        threshold = threshold.to(confidence.device)[guess]
-    relabel = (labels == O_ID) & (guess != O_ID) & (confidence >= threshold)
-    return guess, relabel
+    return guess, relabel_mask(labels, guess, confidence, threshold)
 
 
 def class_medians(
     gold: np.ndarray, guess: np.ndarray, confidence: np.ndarray, n_labels: int, cap: float
 ) -> torch.Tensor:
     """Per label id: the median confidence of the gold-O words guessed as it, at most `cap`
-    (`cap` for a label never guessed on an O word)."""
-    thresholds = torch.full((n_labels,), cap)
+    (`cap` for a label never guessed on an O word). Float64, so an uncapped label's threshold
+    is `cap` exactly; relabel_mask compares at the confidences' precision."""
+    thresholds = torch.full((n_labels,), cap, dtype=torch.float64)
     background = gold == O_ID
     for label in np.unique(guess[background & (guess != O_ID)]):
         scores = confidence[background & (guess == label)]
@@ -60,9 +70,9 @@ def class_medians(
 def relabel_count(
     gold: np.ndarray, guess: np.ndarray, confidence: np.ndarray, thresholds: float | torch.Tensor
 ) -> int:
-    """O words the rule relabels: guessed as an old label at least as surely as its threshold."""
-    bar = thresholds.numpy()[guess] if isinstance(thresholds, torch.Tensor) else thresholds
-    return int(((gold == O_ID) & (guess != O_ID) & (confidence >= bar)).sum())
+    """How many words relabel_mask relabels (arrays of one task's labelled words)."""
+    tensors = (torch.from_numpy(gold), torch.from_numpy(guess), torch.from_numpy(confidence))
+    return int(relabel_mask(*tensors, thresholds).sum())
 
 
 class PseudoLabelPlugin(ContinualPlugin):
@@ -120,7 +130,7 @@ class PseudoLabelPlugin(ContinualPlugin):
         return {
             labels[i]: round(v, 4)
             for i, v in enumerate(self.thresholds.tolist())
-            if i != O_ID and round(v, 6) < self.threshold  # float32's 0.9 is 0.8999...
+            if i != O_ID and v < self.threshold
         }
 
     def extra_loss(self, model: Any, batch: dict[str, torch.Tensor], outputs: Any):
