@@ -23,11 +23,11 @@ from views.parts import calls, data_names, fmt, settings
 from views.parts.curve_axis import x_axis_choice, x_title, x_values
 from views.parts.i18n import t
 
-# (chart, metric key, which runs' points it draws: pretraining runs or the others)
+# (chart, metric key, whose points it draws: pretraining runs (True), the others (False), all)
 CHARTS = (
     ("train_loss", "train_loss", False),
     ("mlm_loss", "train_loss", True),
-    ("dev_f1", "dev_f1", False),
+    ("dev_f1", "dev_f1", None),
 )
 
 
@@ -94,10 +94,12 @@ def table_labels() -> dict[str, Any]:
 
 def overlay(runs: list[queries.RunRow]) -> None:
     x_axis = x_axis_choice("compare_xaxis")
-    pretraining = {r.id for r in runs if r.kind == "pretrain"}
-    charts = [c for c in CHARTS if c[0] != "mlm_loss" or pretraining]
-    for column, (chart, key, of_pretraining) in zip(st.columns(len(charts)), charts, strict=True):
-        chosen = [r for r in runs if (r.id in pretraining) == of_pretraining or key == "dev_f1"]
+    drawn = [
+        (chart, key, [r for r in runs if whose in (None, r.kind == "pretrain")])
+        for chart, key, whose in CHARTS
+    ]
+    drawn = [c for c in drawn if c[2]]  # a chart none of the chosen runs belongs to is left out
+    for column, (chart, key, chosen) in zip(st.columns(len(drawn)), drawn, strict=True):
         _draw(column, chart, key, {r.id: f"#{r.id} {r.name}" for r in chosen}, x_axis)
 
 
